@@ -1,0 +1,1 @@
+"""Sluice's asset graph: one sub-package per domain, assembled in definitions.py."""

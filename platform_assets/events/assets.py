@@ -1,0 +1,179 @@
+"""The Dagster face of the events pipeline: partitions, metadata and checks.
+
+The work itself is ``ingest.ingest_hour``; this file reads the run's hours, calls it
+once per hour in order, and reports what happened.
+"""
+
+
+import os
+from typing import Optional
+from datetime import timedelta
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetSpec,
+    BackfillPolicy,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
+)
+from pydantic import Field
+
+from platform_assets.events.duplicate_ids import count_duplicate_ids
+from platform_assets.events.ingest import DEFAULT_BATCH_SIZE, ingest_hour
+from platform_assets.events.layout import LAKE_PREFIX, LANDING_PREFIX, QUARANTINE_PREFIX
+from platform_assets.events.metadata import combine, hours_markdown, top_types_markdown
+from platform_assets.events.partitions import arrival_hours
+from resources.storage import StorageResource
+
+DEFAULT_MAX_QUARANTINE_RATE = 0.05
+
+raw_events = AssetSpec(
+    "raw_events",
+    description=(
+        "Raw JSON-lines event files as producers (Firehose-style) drop them, under "
+        f"`{LANDING_PREFIX}YYYY/MM/DD/HH/` by ARRIVAL hour (UTC); `.jsonl` or `.jsonl.gz`. "
+        "Not materialized by Sluice: `raw_events_sensor` watches for new files."
+    ),
+    group_name="events",
+    partitions_def=arrival_hours,
+    metadata={"storage_prefix": LANDING_PREFIX},
+    kinds={"json"},
+)
+
+
+class EventsIngestConfig(Config):
+    batch_size: int = Field(
+        default=DEFAULT_BATCH_SIZE, description="Lines validated per batch: this bounds memory."
+    )
+    max_quarantine_rate: Optional[float] = Field(
+        default=None,
+        description="Warn above this share of quarantined records "
+        "(default: SLUICE_EVENTS_MAX_QUARANTINE_RATE or 0.05).",
+    )
+
+
+def _max_quarantine_rate(config: EventsIngestConfig) -> float:
+    if config.max_quarantine_rate is not None:
+        return config.max_quarantine_rate
+    value = os.environ.get("SLUICE_EVENTS_MAX_QUARANTINE_RATE")
+    try:
+        return float(value) if value else DEFAULT_MAX_QUARANTINE_RATE
+    except ValueError:
+        raise ValueError(f"SLUICE_EVENTS_MAX_QUARANTINE_RATE={value!r} is not a number") from None
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            "events_lake",
+            deps=[raw_events],
+            description=(
+                "Valid, deduplicated events as Parquet (zstd): "
+                f"`{LAKE_PREFIX}event_type=<t>/event_date=<YYYY-MM-DD>/event_hour=<HH>/<arrival>.parquet`, "
+                "by EVENT time, so late events land in their own hour. Columns: event_id, created_at "
+                "(timestamp ms UTC), attributes and meta (original JSON text), source_key, line_number. "
+                "An id appears once: later copies (redeliveries) are quarantined as duplicate_id."
+            ),
+            group_name="events",
+            kinds={"parquet"},
+        ),
+        AssetSpec(
+            "quarantined_events",
+            deps=[raw_events],
+            description=(
+                "Every rejected event line, never dropped: "
+                f"`{QUARANTINE_PREFIX}ingest_date=<YYYY-MM-DD>/ingest_hour=<HH>/<arrival>.parquet` with "
+                "raw (the original line), reason (codes joined by ';'), reasons (list), source_key, "
+                "line_number, event_id."
+            ),
+            group_name="events",
+            kinds={"parquet"},
+        ),
+    ],
+    check_specs=[
+        AssetCheckSpec(
+            "no_duplicate_event_ids",
+            asset="events_lake",
+            description="The lake files written by this run hold each event_id once.",
+        ),
+        AssetCheckSpec(
+            "quarantine_rate_below_threshold",
+            asset="quarantined_events",
+            description="Share of quarantined records stays under max_quarantine_rate.",
+        ),
+    ],
+    partitions_def=arrival_hours,
+    backfill_policy=BackfillPolicy.single_run(),
+    name="ingest_events",
+)
+def ingest_events(context: AssetExecutionContext, config: EventsIngestConfig, storage: StorageResource):
+    """Validate each arrival hour's landing files into the lake and the quarantine, in one pass."""
+    window = context.partition_time_window
+    hours = []
+    hour = window.start
+    while hour < window.end:
+        stats = ingest_hour(storage, hour, batch_size=config.batch_size)
+        context.log.info(
+            f"{hour:%Y-%m-%d %H}:00: read {stats.records_read}, valid {stats.valid}, "
+            f"quarantined {stats.quarantined} ({stats.duplicates} duplicates), "
+            f"{len(stats.lake_files)} lake files, {stats.seconds:.1f}s"
+        )
+        hours.append(stats)
+        hour += timedelta(hours=1)
+
+    totals = combine(hours)
+    read = totals["records_read"]
+    rate = totals["quarantined"] / read if read else 0.0
+    threshold = _max_quarantine_rate(config)
+    lake_files = [key for stats in hours for key in stats.lake_files]
+    duplicate_ids = count_duplicate_ids(storage, lake_files)
+    per_hour = MetadataValue.md(hours_markdown(hours))
+
+    yield MaterializeResult(
+        asset_key="events_lake",
+        metadata={
+            "dagster/row_count": totals["valid"],
+            "records_read": read,
+            "valid": totals["valid"],
+            "duplicates": totals["duplicates"],
+            "types_seen": len(totals["types"]),
+            "files_written": totals["lake_files_written"],
+            "bytes_written": totals["bytes_written"],
+            "events_per_second": totals["events_per_second"],
+            "top_types": MetadataValue.md(top_types_markdown(totals["types"])),
+            "hours": per_hour,
+            "storage_prefix": storage.uri(LAKE_PREFIX),
+        },
+    )
+    yield MaterializeResult(
+        asset_key="quarantined_events",
+        metadata={
+            "dagster/row_count": totals["quarantined"],
+            "records_read": read,
+            "quarantined": totals["quarantined"],
+            "quarantine_rate": round(rate, 6),
+            "quarantined_by_reason": MetadataValue.json(totals["quarantined_by_reason"]),
+            "duplicates": totals["duplicates"],
+            "files_written": totals["files_written"] - totals["lake_files_written"],
+            "storage_prefix": storage.uri(QUARANTINE_PREFIX),
+        },
+    )
+    yield AssetCheckResult(
+        asset_key="events_lake",
+        check_name="no_duplicate_event_ids",
+        passed=duplicate_ids == 0,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"duplicate_ids": duplicate_ids, "files_checked": len(lake_files)},
+    )
+    yield AssetCheckResult(
+        asset_key="quarantined_events",
+        check_name="quarantine_rate_below_threshold",
+        passed=rate <= threshold,
+        severity=AssetCheckSeverity.WARN,
+        metadata={"quarantine_rate": round(rate, 6), "threshold": threshold},
+    )

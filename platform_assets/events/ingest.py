@@ -1,0 +1,335 @@
+"""Ingest one arrival hour of landing files into the lake and the quarantine.
+
+Pass 1 streams every landing line of the hour in batches: invalid records go straight to
+the quarantine writer, valid ones to a local spill per lake cell (type x event hour),
+their ids to hash buckets. Between passes the buckets give every later copy of an id
+within the hour. Pass 2 writes one Parquet file per cell, dropping within-hour copies and
+ids the cell already holds from other arrival hours (a redelivery is the same event, so
+it lands in the same cell: that is the only place the lake is checked, never a scan).
+
+Memory depends on the batch size (and the largest cell's id set), not the hour's size.
+Every published file is written locally first and moved into place atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from platform_assets.events.envelope import (
+    DUPLICATE_ID,
+    FUTURE_TOLERANCE_MS,
+    VALID_SCHEMA,
+    RawLine,
+    Rejection,
+    validate_lines,
+)
+from platform_assets.events.layout import (
+    LANDING_SUFFIXES,
+    hour_from_epoch_hours,
+    lake_cell_prefix,
+    lake_file_key,
+    landing_hour_prefix,
+    manifest_key,
+    partition_file_stem,
+    quarantine_key,
+)
+from platform_assets.events.spill import CellSpill, IdBuckets
+from resources.storage import StorageResource
+
+DEFAULT_BATCH_SIZE = 50_000
+UNREADABLE_FILE = "unreadable_file"
+
+LAKE_SCHEMA = pa.schema(
+    [
+        ("event_id", pa.string()),
+        ("created_at", pa.timestamp("ms", tz="UTC")),
+        ("attributes", pa.string()),
+        ("meta", pa.string()),
+        ("source_key", pa.string()),
+        ("line_number", pa.int64()),
+    ]
+)
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("raw", pa.string()),
+        ("reason", pa.string()),
+        ("reasons", pa.list_(pa.string())),
+        ("source_key", pa.string()),
+        ("line_number", pa.int64()),
+        ("event_id", pa.string()),
+    ]
+)
+
+
+@dataclass
+class HourStats:
+    arrival_hour: datetime
+    files_read: int = 0
+    bytes_read: int = 0
+    records_read: int = 0
+    valid: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    types: Counter = field(default_factory=Counter)
+    lake_files: list[str] = field(default_factory=list)
+    quarantine_file: str | None = None
+    bytes_written: int = 0
+    seconds: float = 0.0
+
+    @property
+    def files_written(self) -> int:
+        return len(self.lake_files) + (1 if self.quarantine_file else 0)
+
+
+class LandingReadError(RuntimeError):
+    pass
+
+
+def landing_keys(storage: StorageResource, arrival_hour: datetime) -> list[tuple[str, int]]:
+    """The hour's landing files in key order (the order that decides which copy wins)."""
+    return [
+        (obj.key, obj.size)
+        for obj in storage.list_objects(landing_hour_prefix(arrival_hour))
+        if obj.key.endswith(LANDING_SUFFIXES)
+    ]
+
+
+def _file_lines(storage: StorageResource, key: str) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) for every non-blank line; CRLF and blank lines tolerated."""
+    with storage.open_read(key) as stream:
+        for number, line in enumerate(stream, 1):
+            line = line.rstrip(b"\r\n")
+            if line.strip():
+                yield number, line
+
+
+def _batches(storage, keys, batch_size, unreadable: list[Rejection]) -> Iterator[list[RawLine]]:
+    batch: list[RawLine] = []
+    seq = 0
+    for key in keys:
+        last_line = 0
+        try:
+            for number, text in _file_lines(storage, key):
+                last_line = number
+                batch.append(RawLine(text, key, number, seq))
+                seq += 1
+                if len(batch) >= batch_size:
+                    yield batch
+                    batch = []
+        except (OSError, EOFError, ValueError) as err:
+            # A corrupt or truncated file: what was read is kept, the rest is recorded as
+            # one quarantined record naming the file, the line and the reason.
+            unreadable.append(
+                Rejection(
+                    raw=f"{type(err).__name__}: {err}",
+                    reasons=[UNREADABLE_FILE],
+                    source_key=key,
+                    line_number=last_line + 1,
+                )
+            )
+    if batch:
+        yield batch
+
+
+class _QuarantineWriter:
+    def __init__(self, path: Path):
+        self.path = path
+        self.rows = 0
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, rejections: list[Rejection]) -> None:
+        if not rejections:
+            return
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, QUARANTINE_SCHEMA, compression="zstd")
+        table = pa.table(
+            {
+                "raw": [r.raw for r in rejections],
+                "reason": [";".join(r.reasons) for r in rejections],
+                "reasons": [r.reasons for r in rejections],
+                "source_key": [r.source_key for r in rejections],
+                "line_number": [r.line_number for r in rejections],
+                "event_id": [r.event_id for r in rejections],
+            },
+            schema=QUARANTINE_SCHEMA,
+        )
+        self._writer.write_table(table)
+        self.rows += len(rejections)
+
+    def close(self) -> bool:
+        if self._writer is not None:
+            self._writer.close()
+        return self._writer is not None
+
+
+def _cell_of(event_type: str, epoch_hours: int) -> tuple[str, int]:
+    return (event_type, epoch_hours)
+
+
+def _spill_valid(batch_valid: pa.Table, cells: CellSpill, ids: IdBuckets) -> None:
+    epoch_hours = pc.divide(batch_valid.column("created_at").cast(pa.int64()), 3_600_000)
+    groups: dict[tuple, list[int]] = {}
+    for index, key in enumerate(zip(batch_valid.column("event_type").to_pylist(), epoch_hours.to_pylist())):
+        groups.setdefault(key, []).append(index)
+    for cell, indices in groups.items():
+        cells.write(cell, batch_valid.take(indices))
+    ids.write(batch_valid.column("event_id").to_pylist(), batch_valid.column("seq"))
+
+
+def _ids_in_cell(storage: StorageResource, prefix: str, own_key: str) -> set[str]:
+    """Event ids already in a lake cell from OTHER arrival hours (never our own file)."""
+    filesystem, base = storage.arrow_filesystem()
+    existing: set[str] = set()
+    for obj in storage.list_objects(prefix):
+        if obj.key == own_key or not obj.key.endswith(".parquet"):
+            continue
+        table = pq.read_table(f"{base}/{obj.key}", columns=["event_id"], filesystem=filesystem)
+        existing.update(table.column("event_id").to_pylist())
+    return existing
+
+
+def _previous_manifest(storage: StorageResource, arrival_hour: datetime) -> list[str]:
+    try:
+        return json.loads(storage.read_bytes(manifest_key(arrival_hour)))["lake_files"]
+    except FileNotFoundError:
+        return []
+
+
+def _write_manifest(storage, arrival_hour: datetime, lake_files: list[str], complete: bool) -> None:
+    body = {"arrival_hour": arrival_hour.isoformat(), "complete": complete, "lake_files": sorted(lake_files)}
+    storage.put_bytes(manifest_key(arrival_hour), json.dumps(body, indent=1).encode())
+
+
+def ingest_hour(
+    storage: StorageResource,
+    arrival_hour: datetime,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    spill_dir: Path | None = None,
+) -> HourStats:
+    """Validate, deduplicate and publish one arrival hour. Safe to run again at any time."""
+    started = time.perf_counter()
+    stats = HourStats(arrival_hour=arrival_hour)
+    max_created_at = int((arrival_hour + timedelta(hours=1)).timestamp() * 1000) + FUTURE_TOLERANCE_MS
+    keys = landing_keys(storage, arrival_hour)
+    stats.files_read = len(keys)
+    stats.bytes_read = sum(size for _, size in keys)
+
+    with tempfile.TemporaryDirectory(dir=spill_dir, prefix="sluice-ingest-") as tmp:
+        workdir = Path(tmp)
+        quarantine = _QuarantineWriter(workdir / "quarantine.parquet")
+        cells = CellSpill(workdir, VALID_SCHEMA)
+        ids = IdBuckets(workdir)
+        unreadable: list[Rejection] = []
+
+        # Pass 1: validate and spill.
+        for batch in _batches(storage, [key for key, _ in keys], batch_size, unreadable):
+            stats.records_read += len(batch)
+            validated = validate_lines(batch, max_created_at)
+            quarantine.write(validated.rejected)
+            for rejection in validated.rejected:
+                stats.reasons.update(rejection.reasons)
+            if validated.valid.num_rows:
+                _spill_valid(validated.valid, cells, ids)
+        stats.records_read += len(unreadable)
+        quarantine.write(unreadable)
+        for rejection in unreadable:
+            stats.reasons.update(rejection.reasons)
+        cells.close()
+        ids.close()
+        within_hour_copies = ids.later_duplicates()
+
+        # Announce every file this run may write before writing any, so a crash leaves a
+        # manifest from which the next run can remove whatever it no longer produces.
+        previous = _previous_manifest(storage, arrival_hour)
+        planned = {
+            lake_file_key(event_type, hour_from_epoch_hours(hours), arrival_hour)
+            for event_type, hours in cells.cells()
+        }
+        _write_manifest(storage, arrival_hour, sorted(set(previous) | planned), complete=False)
+
+        # Pass 2: one lake file per cell.
+        for event_type, hours in cells.cells():
+            event_hour = hour_from_epoch_hours(hours)
+            key = lake_file_key(event_type, event_hour, arrival_hour)
+            existing = _ids_in_cell(storage, lake_cell_prefix(event_type, event_hour), key)
+            rows = _write_cell(
+                cells.read((event_type, hours)), within_hour_copies, existing,
+                workdir / "cell.parquet", quarantine, stats,
+            )
+            if rows:
+                size = (workdir / "cell.parquet").stat().st_size
+                storage.put_file(workdir / "cell.parquet", key)
+                stats.lake_files.append(key)
+                stats.bytes_written += size
+                stats.valid += rows
+                stats.types[event_type] += rows
+            else:
+                storage.delete(key)
+
+        for stale in set(previous) - set(stats.lake_files):
+            storage.delete(stale)
+        q_key = quarantine_key(arrival_hour)
+        if quarantine.close():
+            stats.bytes_written += quarantine.path.stat().st_size
+            storage.put_file(quarantine.path, q_key)
+            stats.quarantine_file = q_key
+        else:
+            storage.delete(q_key)
+        stats.quarantined = quarantine.rows
+        _write_manifest(storage, arrival_hour, stats.lake_files, complete=True)
+
+    stats.seconds = time.perf_counter() - started
+    if stats.valid + stats.quarantined != stats.records_read:
+        raise AssertionError(
+            f"ingest of {partition_file_stem(arrival_hour)} lost records: read {stats.records_read}, "
+            f"valid {stats.valid}, quarantined {stats.quarantined}"
+        )
+    return stats
+
+
+def _write_cell(batches, within_hour_copies, existing, path, quarantine, stats) -> int:
+    """Write one cell's surviving rows to ``path``; quarantine its duplicates. Returns rows."""
+    writer: pq.ParquetWriter | None = None
+    rows = 0
+    for batch in batches:
+        seqs = batch.column("seq").to_pylist()
+        event_ids = batch.column("event_id").to_pylist()
+        keep = [seq not in within_hour_copies and eid not in existing for seq, eid in zip(seqs, event_ids)]
+        if not all(keep):
+            dropped = batch.filter(pa.array([not k for k in keep]))
+            quarantine.write(
+                [
+                    Rejection(raw=raw, reasons=[DUPLICATE_ID], source_key=src, line_number=line, event_id=eid)
+                    for raw, src, line, eid in zip(
+                        dropped.column("raw").to_pylist(),
+                        dropped.column("source_key").to_pylist(),
+                        dropped.column("line_number").to_pylist(),
+                        dropped.column("event_id").to_pylist(),
+                    )
+                ]
+            )
+            stats.duplicates += dropped.num_rows
+            stats.reasons[DUPLICATE_ID] += dropped.num_rows
+            batch = batch.filter(pa.array(keep))
+        if batch.num_rows == 0:
+            continue
+        table = pa.Table.from_batches([batch]).select(LAKE_SCHEMA.names).cast(LAKE_SCHEMA)
+        if writer is None:
+            writer = pq.ParquetWriter(path, LAKE_SCHEMA, compression="zstd")
+        writer.write_table(table)
+        rows += table.num_rows
+    if writer is not None:
+        writer.close()
+    return rows

@@ -1,0 +1,63 @@
+"""Where event data lives under the storage root: the public storage contract.
+
+Landing keys carry the ARRIVAL hour; lake keys carry the EVENT hour and type; every file
+the ingest writes is named after its arrival partition, so re-running an hour rewrites
+exactly its own files.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+LANDING_PREFIX = "landing/events/"
+LAKE_PREFIX = "lake/events/"
+QUARANTINE_PREFIX = "quarantine/events/"
+# "_" keeps manifests out of every Hive-style reader's listing of the lake.
+MANIFEST_PREFIX = "lake/events/_manifests/"
+LANDING_SUFFIXES = (".jsonl", ".jsonl.gz")
+
+_LANDING_HOUR = re.compile(r"^landing/events/(\d{4})/(\d{2})/(\d{2})/(\d{2})/[^/]+$")
+
+
+def landing_hour_prefix(hour: datetime) -> str:
+    return f"{LANDING_PREFIX}{hour:%Y/%m/%d/%H}/"
+
+
+def arrival_hour_of(key: str) -> datetime | None:
+    """The arrival hour a landing key belongs to, or None if the key is not a landing file."""
+    match = _LANDING_HOUR.match(key)
+    if not match or not key.endswith(LANDING_SUFFIXES):
+        return None
+    year, month, day, hour = (int(part) for part in match.groups())
+    try:
+        return datetime(year, month, day, hour, tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def partition_file_stem(arrival_hour: datetime) -> str:
+    return f"{arrival_hour:%Y-%m-%dT%H}"
+
+
+def lake_cell_prefix(event_type: str, event_hour: datetime) -> str:
+    return f"{LAKE_PREFIX}event_type={event_type}/event_date={event_hour:%Y-%m-%d}/event_hour={event_hour:%H}/"
+
+
+def lake_file_key(event_type: str, event_hour: datetime, arrival_hour: datetime) -> str:
+    return f"{lake_cell_prefix(event_type, event_hour)}{partition_file_stem(arrival_hour)}.parquet"
+
+
+def quarantine_key(arrival_hour: datetime) -> str:
+    return (
+        f"{QUARANTINE_PREFIX}ingest_date={arrival_hour:%Y-%m-%d}/ingest_hour={arrival_hour:%H}/"
+        f"{partition_file_stem(arrival_hour)}.parquet"
+    )
+
+
+def manifest_key(arrival_hour: datetime) -> str:
+    return f"{MANIFEST_PREFIX}{partition_file_stem(arrival_hour)}.json"
+
+
+def hour_from_epoch_hours(epoch_hours: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(hours=epoch_hours)

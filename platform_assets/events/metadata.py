@@ -1,0 +1,57 @@
+"""Turn ingest statistics into Dagster-free summaries for materialization metadata."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from platform_assets.events.ingest import HourStats
+
+TOP_TYPES = 15
+
+
+def combine(hours: list[HourStats]) -> dict:
+    """Totals over the hours of one run (one hour, or a backfilled range)."""
+    reasons: Counter = Counter()
+    types: Counter = Counter()
+    for hour in hours:
+        reasons.update(hour.reasons)
+        types.update(hour.types)
+    seconds = sum(hour.seconds for hour in hours)
+    read = sum(hour.records_read for hour in hours)
+    return {
+        "hours": len(hours),
+        "files_read": sum(hour.files_read for hour in hours),
+        "bytes_read": sum(hour.bytes_read for hour in hours),
+        "records_read": read,
+        "valid": sum(hour.valid for hour in hours),
+        "quarantined": sum(hour.quarantined for hour in hours),
+        "duplicates": sum(hour.duplicates for hour in hours),
+        "quarantined_by_reason": dict(sorted(reasons.items())),
+        "types": types,
+        "lake_files_written": sum(len(hour.lake_files) for hour in hours),
+        "files_written": sum(hour.files_written for hour in hours),
+        "bytes_written": sum(hour.bytes_written for hour in hours),
+        "seconds": seconds,
+        "events_per_second": round(read / seconds, 1) if seconds else 0.0,
+    }
+
+
+def top_types_markdown(types: Counter, limit: int = TOP_TYPES) -> str:
+    total = sum(types.values()) or 1
+    lines = ["| event_type | events | share |", "|---|---:|---:|"]
+    for event_type, count in types.most_common(limit):
+        lines.append(f"| `{event_type}` | {count:,} | {count / total:.1%} |")
+    if len(types) > limit:
+        rest = sum(count for _, count in types.most_common()[limit:])
+        lines.append(f"| ({len(types) - limit} more types) | {rest:,} | {rest / total:.1%} |")
+    return "\n".join(lines)
+
+
+def hours_markdown(hours: list[HourStats]) -> str:
+    lines = ["| arrival hour | read | valid | quarantined | duplicates | lake files |", "|---|---:|---:|---:|---:|---:|"]
+    for hour in hours:
+        lines.append(
+            f"| {hour.arrival_hour:%Y-%m-%d %H}:00 | {hour.records_read:,} | {hour.valid:,} | "
+            f"{hour.quarantined:,} | {hour.duplicates:,} | {len(hour.lake_files):,} |"
+        )
+    return "\n".join(lines)

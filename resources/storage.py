@@ -1,0 +1,290 @@
+"""One storage root, local directory or S3 bucket/prefix, behind one interface.
+
+Everything above this module speaks in *keys* relative to the storage root
+(``landing/events/2025/01/01/10/a.jsonl``). Only this file knows whether a key is a
+file on disk or an object in a bucket; nothing else in the code branches on it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Optional
+from urllib.parse import urlparse
+
+import pyarrow.fs as pafs
+from dagster import ConfigurableResource
+from pydantic import PrivateAttr
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_STORAGE_DIR = PROJECT_ROOT / ".sluice" / "storage"
+LIST_PAGE_SIZE = 1000
+
+
+class StorageConfigError(ValueError):
+    """SLUICE_STORAGE_URL (or the resource's url) cannot be understood."""
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    size: int
+
+
+def _is_hidden(name: str) -> bool:
+    # Temporary files of atomic writes start with "."; readers (pyarrow, Spark, our
+    # listings) ignore "." and "_" prefixed names, so a crash never exposes one.
+    return name.startswith(".") or name.startswith("_")
+
+
+def _maybe_gunzip(key: str, raw: IO[bytes]) -> IO[bytes]:
+    return gzip.GzipFile(fileobj=raw, mode="rb") if key.endswith(".gz") else raw
+
+
+class LocalBackend:
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, key: str) -> Path:
+        return self.root / key
+
+    def list(self, prefix: str, start_after: Optional[str]) -> Iterator[StoredObject]:
+        """Keys under ``prefix`` in S3 order (UTF-8 byte order of the full key)."""
+        base_dir, _, name_prefix = prefix.rpartition("/")
+        directory = self.root / base_dir if base_dir else self.root
+        rel = f"{base_dir}/" if base_dir else ""
+        yield from self._walk(directory, rel, name_prefix, start_after)
+
+    def _walk(self, directory: Path, rel: str, name_prefix: str, start_after: Optional[str]):
+        try:
+            entries = list(os.scandir(directory))
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        # A directory sorts as "name/" so that "a-b" < "a/x" exactly as S3 orders the keys.
+        keyed = []
+        for entry in entries:
+            if _is_hidden(entry.name) or not entry.name.startswith(name_prefix):
+                continue
+            is_dir = entry.is_dir()
+            keyed.append((rel + entry.name + ("/" if is_dir else ""), is_dir, entry))
+        keyed.sort(key=lambda item: item[0].encode("utf-8"))
+        for key, is_dir, entry in keyed:
+            if is_dir:
+                # Every key below `key` starts with it: skip the subtree when all of it
+                # sorts at or before the cursor.
+                if start_after is not None and key < start_after and not start_after.startswith(key):
+                    continue
+                yield from self._walk(Path(entry.path), key, "", start_after)
+            elif start_after is None or key > start_after:
+                yield StoredObject(key, entry.stat().st_size)
+
+    def open_read(self, key: str) -> IO[bytes]:
+        try:
+            return open(self.path(key), "rb")
+        except FileNotFoundError:
+            raise FileNotFoundError(f"storage object not found: {key} (under {self.root})") from None
+
+    def put_file(self, local_path: Path, key: str) -> None:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex}"
+        shutil.copyfile(local_path, tmp)
+        os.replace(tmp, target)
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex}"
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+
+    def delete(self, key: str) -> None:
+        try:
+            os.remove(self.path(key))
+        except FileNotFoundError:
+            pass
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def arrow_fs(self) -> tuple[pafs.FileSystem, str]:
+        return pafs.LocalFileSystem(), str(self.root)
+
+    def uri(self, key: str) -> str:
+        return str(self.path(key))
+
+
+class S3Backend:
+    def __init__(self, bucket: str, prefix: str, endpoint_url: Optional[str], region: str):
+        import boto3
+
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.endpoint_url = endpoint_url
+        self.region = region
+        self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
+
+    def _full(self, key: str) -> str:
+        return self.prefix + key
+
+    def list(self, prefix: str, start_after: Optional[str]) -> Iterator[StoredObject]:
+        kwargs = {"Bucket": self.bucket, "Prefix": self._full(prefix), "MaxKeys": LIST_PAGE_SIZE}
+        if start_after:
+            kwargs["StartAfter"] = self._full(start_after)
+        strip = len(self.prefix)
+        while True:
+            page = self.client.list_objects_v2(**kwargs)
+            for obj in page.get("Contents", []):
+                key = obj["Key"][strip:]
+                if not any(_is_hidden(part) for part in key.split("/")):
+                    yield StoredObject(key, obj["Size"])
+            if not page.get("IsTruncated"):
+                return
+            kwargs["ContinuationToken"] = page["NextContinuationToken"]
+
+    def open_read(self, key: str) -> IO[bytes]:
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=self._full(key))["Body"]
+        except self.client.exceptions.NoSuchKey:
+            raise FileNotFoundError(f"storage object not found: s3://{self.bucket}/{self._full(key)}") from None
+        return io.BufferedReader(body._raw_stream, buffer_size=1 << 20)  # noqa: SLF001 (streaming body)
+
+    def put_file(self, local_path: Path, key: str) -> None:
+        # A PUT (or a completed multipart upload) becomes visible all at once.
+        self.client.upload_file(str(local_path), self.bucket, self._full(key))
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self._full(key), Body=data)
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._full(key))
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._full(key))
+            return True
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+
+    def arrow_fs(self) -> tuple[pafs.FileSystem, str]:
+        kwargs: dict = {"region": self.region}
+        if self.endpoint_url:
+            parsed = urlparse(self.endpoint_url)
+            kwargs["endpoint_override"] = parsed.netloc or parsed.path
+            kwargs["scheme"] = parsed.scheme or "https"
+        return pafs.S3FileSystem(**kwargs), f"{self.bucket}/{self.prefix}".rstrip("/")
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self._full(key)}"
+
+
+def make_backend(url: str, endpoint_url: Optional[str] = None, region: Optional[str] = None):
+    """Build the backend for a storage URL: a path, ``file://...`` or ``s3://bucket/prefix``."""
+    if not url:
+        raise StorageConfigError("storage URL is empty; set SLUICE_STORAGE_URL or leave it unset")
+    parsed = urlparse(url)
+    if parsed.scheme == "s3":
+        if not parsed.netloc:
+            raise StorageConfigError(f"SLUICE_STORAGE_URL={url!r}: an s3:// URL needs a bucket")
+        region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        return S3Backend(parsed.netloc, parsed.path, endpoint_url, region)
+    if parsed.scheme == "file":
+        return LocalBackend(Path(parsed.path).resolve())
+    if parsed.scheme and len(parsed.scheme) > 1:
+        raise StorageConfigError(
+            f"SLUICE_STORAGE_URL={url!r}: unsupported scheme {parsed.scheme!r} (use a path, file:// or s3://)"
+        )
+    return LocalBackend(Path(url).expanduser().resolve())
+
+
+class StorageResource(ConfigurableResource):
+    """The platform's storage root: a local directory or an S3 bucket/prefix.
+
+    Unset fields fall back to SLUICE_STORAGE_URL / SLUICE_S3_ENDPOINT_URL, read when the
+    resource is first used, and then to ``.sluice/storage`` in the repository.
+    """
+
+    url: Optional[str] = None
+    s3_endpoint_url: Optional[str] = None
+
+    _backend = PrivateAttr(default=None)
+
+    @property
+    def resolved_url(self) -> str:
+        return self.url or os.environ.get("SLUICE_STORAGE_URL") or str(DEFAULT_STORAGE_DIR)
+
+    @property
+    def backend(self):
+        if self._backend is None:
+            endpoint = self.s3_endpoint_url or os.environ.get("SLUICE_S3_ENDPOINT_URL") or None
+            self._backend = make_backend(self.resolved_url, endpoint)
+        return self._backend
+
+    @property
+    def is_remote(self) -> bool:
+        return isinstance(self.backend, S3Backend)
+
+    def list_objects(
+        self, prefix: str, start_after: Optional[str] = None, limit: Optional[int] = None
+    ) -> Iterator[StoredObject]:
+        """Objects under ``prefix`` in key order, strictly after ``start_after``, paginated."""
+        for count, obj in enumerate(self.backend.list(prefix, start_after)):
+            if limit is not None and count >= limit:
+                return
+            yield obj
+
+    def open_read(self, key: str) -> IO[bytes]:
+        """A binary stream of the object; ``.gz`` keys are decompressed on the fly."""
+        return _maybe_gunzip(key, self.backend.open_read(key))
+
+    def read_bytes(self, key: str) -> bytes:
+        with self.open_read(key) as f:
+            return f.read()
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        """Write atomically: readers see the old object or the whole new one."""
+        self.backend.put_bytes(key, data)
+
+    def put_file(self, local_path: Path | str, key: str) -> None:
+        """Publish a finished local file atomically at ``key``."""
+        self.backend.put_file(Path(local_path), key)
+
+    @contextmanager
+    def open_write(self, key: str, staging_dir: Optional[Path] = None) -> Iterator[IO[bytes]]:
+        """Write through a local staging file published on success only."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory(dir=staging_dir, prefix="sluice-write-") as tmp:
+            local = Path(tmp) / "object"
+            with open(local, "wb") as f:
+                yield f
+            self.put_file(local, key)
+
+    def delete(self, key: str) -> None:
+        self.backend.delete(key)
+
+    def exists(self, key: str) -> bool:
+        return self.backend.exists(key)
+
+    def arrow_filesystem(self) -> tuple[pafs.FileSystem, str]:
+        """(pyarrow filesystem, base path) so that ``f"{base}/{key}"`` opens a key."""
+        return self.backend.arrow_fs()
+
+    def arrow_path(self, key: str) -> str:
+        return f"{self.arrow_filesystem()[1]}/{key}"
+
+    def uri(self, key: str) -> str:
+        """A path or s3:// URI for tools that take one (DuckDB, Spark, Athena)."""
+        return self.backend.uri(key)

@@ -1,0 +1,1 @@
+"""Sensors and schedules: they turn new landing data into runs."""

@@ -1,0 +1,35 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+# Every test runs against an empty DAGSTER_HOME-free, env-clean configuration unless it
+# sets its own: a developer's SLUICE_* variables must not leak into the suite.
+for _var in [v for v in os.environ if v.startswith("SLUICE_") and not v.startswith("SLUICE_TEST_")]:
+    del os.environ[_var]
+
+pytest_plugins = ["tests.fixtures.moto", "tests.fixtures.postgres"]
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.exists():
+        pytest.fail(f"sample data directory missing: {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def dagster_home(tmp_path, monkeypatch):
+    """A DAGSTER_HOME with an empty dagster.yaml: Dagster's SQLite defaults."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    return home
+
+
+sys.path.insert(0, str(ROOT))
