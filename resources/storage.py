@@ -51,6 +51,7 @@ def _maybe_gunzip(key: str, raw: IO[bytes]) -> IO[bytes]:
 class LocalBackend:
     def __init__(self, root: Path):
         self.root = root
+        self.page_size = LIST_PAGE_SIZE  # parity with S3; a directory walk has no pages
 
     def path(self, key: str) -> Path:
         return self.root / key
@@ -122,6 +123,25 @@ class LocalBackend:
         return str(self.path(key))
 
 
+class _BodyReader(io.RawIOBase):
+    """botocore's StreamingBody as a raw stream, so it can be buffered and read by line."""
+
+    def __init__(self, body):
+        self._body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        chunk = self._body.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+    def close(self) -> None:
+        self._body.close()
+        super().close()
+
+
 class S3Backend:
     def __init__(self, bucket: str, prefix: str, endpoint_url: Optional[str], region: str):
         import boto3
@@ -131,12 +151,14 @@ class S3Backend:
         self.endpoint_url = endpoint_url
         self.region = region
         self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
+        self.page_size = LIST_PAGE_SIZE
+        self._arrow_fs = None
 
     def _full(self, key: str) -> str:
         return self.prefix + key
 
     def list(self, prefix: str, start_after: Optional[str]) -> Iterator[StoredObject]:
-        kwargs = {"Bucket": self.bucket, "Prefix": self._full(prefix), "MaxKeys": LIST_PAGE_SIZE}
+        kwargs = {"Bucket": self.bucket, "Prefix": self._full(prefix), "MaxKeys": self.page_size}
         if start_after:
             kwargs["StartAfter"] = self._full(start_after)
         strip = len(self.prefix)
@@ -155,7 +177,7 @@ class S3Backend:
             body = self.client.get_object(Bucket=self.bucket, Key=self._full(key))["Body"]
         except self.client.exceptions.NoSuchKey:
             raise FileNotFoundError(f"storage object not found: s3://{self.bucket}/{self._full(key)}") from None
-        return io.BufferedReader(body._raw_stream, buffer_size=1 << 20)  # noqa: SLF001 (streaming body)
+        return io.BufferedReader(_BodyReader(body), buffer_size=1 << 20)
 
     def put_file(self, local_path: Path, key: str) -> None:
         # A PUT (or a completed multipart upload) becomes visible all at once.
@@ -179,12 +201,14 @@ class S3Backend:
             raise
 
     def arrow_fs(self) -> tuple[pafs.FileSystem, str]:
-        kwargs: dict = {"region": self.region}
-        if self.endpoint_url:
-            parsed = urlparse(self.endpoint_url)
-            kwargs["endpoint_override"] = parsed.netloc or parsed.path
-            kwargs["scheme"] = parsed.scheme or "https"
-        return pafs.S3FileSystem(**kwargs), f"{self.bucket}/{self.prefix}".rstrip("/")
+        if self._arrow_fs is None:
+            kwargs: dict = {"region": self.region}
+            if self.endpoint_url:
+                parsed = urlparse(self.endpoint_url)
+                kwargs["endpoint_override"] = parsed.netloc or parsed.path
+                kwargs["scheme"] = parsed.scheme or "https"
+            self._arrow_fs = pafs.S3FileSystem(**kwargs)
+        return self._arrow_fs, f"{self.bucket}/{self.prefix}".rstrip("/")
 
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{self._full(key)}"

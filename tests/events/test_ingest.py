@@ -1,0 +1,124 @@
+"""ingest_hour on dirty data, on local storage and on S3 (moto): exact counts, idempotent."""
+
+import json
+
+from platform_assets.events.ingest import ingest_hour
+from tests.events.conftest import event, hour, land, ms
+from tests.events.lake_queries import query
+
+H10 = hour(1, 10)
+H11 = hour(1, 11)
+
+
+def dirty_hour(storage):
+    """Two files for 10:00, with every kind of trouble; returns the expected rejections."""
+    first = [
+        event("a1", "user_created"),
+        event("a2", "user_created", created_at=ms(H10, 59)),
+        "",
+        event("late1", "order.paid", created_at=ms(hour(1, 8), 30)),  # late: lands in 08
+        '{"data": {"id": "x"',  # invalid_json
+        event("a1", "user_created"),  # duplicate within the hour (same file)
+        json.dumps({"data": {"id": "b1", "type": "a/b", "attributes": {}}, "meta": {"created_at": ms(H10)}}),
+        json.dumps({"data": {"id": "", "type": "t", "attributes": {}}, "meta": {"created_at": True}}),
+        "[]",
+        event("fut", "user_created", created_at=ms(H11) + 24 * 3_600_000 + 1),  # beyond tolerance
+    ]
+    second = [
+        event("a2", "user_created", created_at=ms(H10, 59)),  # duplicate from an earlier file
+        event("a3", "listing-viewed", created_at=ms(H10, 1), city="K\u00f6ln"),
+        event("a1", "order.paid"),  # same id, other type: still a duplicate
+        event("ok-edge", "user_created", created_at=ms(H11) + 24 * 3_600_000),  # exactly at the limit
+    ]
+    land(storage, H10, "a-0001.jsonl", first, crlf=True)
+    land(storage, H10, "a-0002.jsonl.gz", second)
+    return {
+        ("a-0001.jsonl", 5): ["invalid_json"],
+        ("a-0001.jsonl", 6): ["duplicate_id"],
+        ("a-0001.jsonl", 7): ["bad_type"],
+        ("a-0001.jsonl", 8): ["bad_created_at", "bad_id"],
+        ("a-0001.jsonl", 9): ["not_an_object"],
+        ("a-0001.jsonl", 10): ["created_at_out_of_range"],
+        ("a-0002.jsonl.gz", 1): ["duplicate_id"],
+        ("a-0002.jsonl.gz", 3): ["duplicate_id"],
+    }
+
+
+def quarantine_rows(storage):
+    rows = query(storage, "quarantine/events/", "SELECT source_key, line_number, reasons, reason, raw FROM t")
+    return {(src.rsplit("/", 1)[1], line): (reasons, reason, raw) for src, line, reasons, reason, raw in rows}
+
+
+EXPECTED_LAKE = [
+    ("a1", "user_created", "2025-01-01", 10),
+    ("a2", "user_created", "2025-01-01", 10),
+    ("a3", "listing-viewed", "2025-01-01", 10),
+    ("late1", "order.paid", "2025-01-01", 8),
+    ("ok-edge", "user_created", "2025-01-02", 11),
+]
+
+
+def lake_rows(storage):
+    rows = query(
+        storage, "lake/events/",
+        "SELECT event_id, event_type, CAST(event_date AS VARCHAR), CAST(event_hour AS INTEGER) FROM t ORDER BY 1",
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_dirty_hour_matches_the_rules_exactly(storage):
+    expected_rejections = dirty_hour(storage)
+    stats = ingest_hour(storage, H10, batch_size=3)  # tiny batches: many batches per file
+
+    assert (stats.records_read, stats.valid, stats.quarantined, stats.duplicates) == (13, 5, 8, 3)
+    assert stats.reasons == {
+        "invalid_json": 1, "duplicate_id": 3, "bad_type": 1, "bad_created_at": 1, "bad_id": 1,
+        "not_an_object": 1, "created_at_out_of_range": 1,
+    }
+    assert lake_rows(storage) == EXPECTED_LAKE
+    quarantined = quarantine_rows(storage)
+    assert {place: reasons for place, (reasons, _, _) in quarantined.items()} == expected_rejections
+    reasons, reason, raw = quarantined[("a-0001.jsonl", 8)]
+    assert reason == "bad_created_at;bad_id" and '"created_at": true' in raw
+    # The winning copy of a2 is the first file's; the later one is quarantined verbatim.
+    assert json.loads(quarantined[("a-0002.jsonl.gz", 1)][2])["data"]["id"] == "a2"
+
+    (attributes, meta, created_at), = query(
+        storage, "lake/events/", "SELECT attributes, meta, created_at FROM t WHERE event_id = 'a3'"
+    )
+    assert json.loads(attributes) == {"city": "K\u00f6ln"}
+    assert json.loads(meta)["service"] == "svc"
+    assert created_at.isoformat() == "2025-01-01T10:01:00+00:00"
+
+
+def test_rerun_changes_nothing_and_redelivery_later_is_quarantined(storage):
+    dirty_hour(storage)
+    first = ingest_hour(storage, H10)
+    files_before = {o.key: o.size for o in storage.list_objects("lake/")}
+    land(storage, H11, "b-0001.jsonl", [event("a3", "listing-viewed", created_at=ms(H10, 1)), event("n1")])
+
+    later = ingest_hour(storage, H11)
+    assert (later.valid, later.duplicates) == (1, 1)
+    again = ingest_hour(storage, H10)  # its own earlier output is not a duplicate
+    assert (again.valid, again.quarantined, again.duplicates) == (first.valid, first.quarantined, first.duplicates)
+    assert sorted(again.lake_files) == sorted(first.lake_files)
+    files_after = {o.key: o.size for o in storage.list_objects("lake/") if "2025-01-01T10" in o.key}
+    assert files_after == {k: v for k, v in files_before.items() if "2025-01-01T10" in k}
+
+    ids = [row[0] for row in lake_rows(storage)]
+    assert sorted(ids) == ["a1", "a2", "a3", "late1", "n1", "ok-edge"]
+    q11 = query(storage, "quarantine/events/ingest_date=2025-01-01/ingest_hour=11/", "SELECT event_id, reason FROM t")
+    assert q11 == [("a3", "duplicate_id")]
+
+
+def test_rerun_after_landing_changes_removes_files_the_hour_no_longer_produces(storage):
+    dirty_hour(storage)
+    ingest_hour(storage, H10)
+    late_cell = "lake/events/event_type=order.paid/event_date=2025-01-01/event_hour=08/"
+    assert [o.key for o in storage.list_objects(late_cell)] == [late_cell + "2025-01-01T10.parquet"]
+    storage.delete("landing/events/2025/01/01/10/a-0001.jsonl")
+    stats = ingest_hour(storage, H10)
+    assert list(storage.list_objects(late_cell)) == []
+    # Without the first file, a1's order.paid copy is now its first valid occurrence.
+    assert (stats.valid, stats.duplicates) == (4, 0)
+    assert sorted(row[0] for row in lake_rows(storage)) == ["a1", "a2", "a3", "ok-edge"]
