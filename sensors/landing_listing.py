@@ -1,19 +1,53 @@
 """Incremental listing of hour-prefixed landing keys, grouped by arrival hour.
 
-The cursor is the last key seen. Each tick lists strictly after it (S3 ``StartAfter``,
-paginated), at most ``max_keys`` keys, so a tick's work is bounded however big the bucket
-grows; the rest waits for the next tick. Keys are hour-prefixed, so key order is arrival
-order and the cursor never skips a new file (file names within an hour are expected to
-sort in arrival order, as Firehose's timestamped names do).
+Keys are hour-prefixed (``.../YYYY/MM/DD/HH/name``), so key order is arrival order at
+hour resolution. A tick lists from the start of its *window* (the newest hour seen and
+the ``lookback_hours`` before it) with S3 ``StartAfter``, paginated, never the whole
+prefix. Keys already seen in the window are remembered in the cursor (as short digests),
+so a file whose name sorts before earlier ones, or that a producer flushes into the
+previous hour late, is still found; hours older than the window are done.
+
+A tick lists at most ``max_keys`` new keys plus the window's known ones; the rest waits
+for the next tick. When a page ends inside an hour, that hour is held back whole for the
+next tick rather than run twice (unless it is the only hour on the page).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from resources.storage import StorageResource
+
+HOUR_FORMAT = "%Y-%m-%dT%H"
+
+
+def _digest(key: str) -> str:
+    return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+
+
+@dataclass
+class ListingCursor:
+    after: str | None = None  # where the last listing stopped
+    seen: dict[str, set[str]] = field(default_factory=dict)  # window hour -> digests of its keys
+
+    @classmethod
+    def parse(cls, text: str | None) -> ListingCursor:
+        if not text:
+            return cls()
+        if not text.startswith("{"):  # a bare key: a cursor written by hand or an older tick
+            return cls(after=text)
+        body = json.loads(text)
+        return cls(after=body.get("after"), seen={h: set(d) for h, d in body.get("seen", {}).items()})
+
+    def serialize(self) -> str:
+        return json.dumps(
+            {"after": self.after, "seen": {h: sorted(d) for h, d in sorted(self.seen.items())}},
+            separators=(",", ":"),
+        )
 
 
 @dataclass
@@ -25,7 +59,7 @@ class HourWithNewFiles:
 @dataclass
 class ListingResult:
     hours: list[HourWithNewFiles]
-    cursor: str | None
+    cursor: str
     keys_listed: int
     truncated: bool
 
@@ -36,21 +70,40 @@ def list_new_landing_hours(
     cursor: str | None,
     max_keys: int,
     hour_of: Callable[[str], datetime | None],
+    hour_prefix: Callable[[datetime], str],
+    lookback_hours: int = 1,
 ) -> ListingResult:
-    """New landing keys after ``cursor``, grouped by the hour ``hour_of`` reads from each key."""
-    listed = list(storage.list_objects(prefix, start_after=cursor, limit=max_keys + 1))
-    truncated = len(listed) > max_keys
-    page = listed[:max_keys]
+    """New landing keys since ``cursor``, grouped by the arrival hour read from each key."""
+    state = ListingCursor.parse(cursor)
+    if state.seen:
+        newest = datetime.strptime(max(state.seen), HOUR_FORMAT).replace(tzinfo=timezone.utc)
+        # Just before the window's first hour prefix: every key of that hour sorts after it.
+        start_after = hour_prefix(newest - timedelta(hours=lookback_hours))[:-1]
+    else:
+        start_after = state.after
+    budget = max_keys + sum(len(digests) for digests in state.seen.values())
+    listed = list(storage.list_objects(prefix, start_after=start_after, limit=budget + 1))
+    truncated = len(listed) > budget
+    page = listed[:budget]
+
     groups: dict[datetime, HourWithNewFiles] = {}
     for obj in page:
         hour = hour_of(obj.key)
-        if hour is not None:
-            groups.setdefault(hour, HourWithNewFiles(hour)).keys.append(obj.key)
+        if hour is None or _digest(obj.key) in state.seen.get(hour.strftime(HOUR_FORMAT), ()):
+            continue
+        groups.setdefault(hour, HourWithNewFiles(hour)).keys.append(obj.key)
     hours = sorted(groups.values(), key=lambda group: group.hour)
-    new_cursor = page[-1].key if page else cursor
-    if truncated and len(hours) > 1 and hour_of(listed[max_keys].key) == hours[-1].hour:
-        # The last hour continues past this page: leave it whole for the next tick rather
-        # than run it twice. A page that is all one hour is run as is (bounded work).
-        hours.pop()
-        new_cursor = hours[-1].keys[-1]
-    return ListingResult(hours=hours, cursor=new_cursor, keys_listed=len(page), truncated=truncated)
+    after = page[-1].key if page else state.after
+    if truncated and len(hours) > 1 and hour_of(listed[budget].key) == hours[-1].hour:
+        held_back = hours.pop()
+        after = held_back.keys[0][: len(hour_prefix(held_back.hour)) - 1]
+
+    for group in hours:
+        state.seen.setdefault(group.hour.strftime(HOUR_FORMAT), set()).update(map(_digest, group.keys))
+    if state.seen:
+        newest = datetime.strptime(max(state.seen), HOUR_FORMAT)
+        keep_from = (newest - timedelta(hours=lookback_hours)).strftime(HOUR_FORMAT)
+        state.seen = {h: d for h, d in state.seen.items() if h >= keep_from}
+    state.after = after
+    return ListingResult(hours=hours, cursor=state.serialize(), keys_listed=len(page), truncated=truncated)
+

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
 
-from platform_assets.events.layout import LANDING_PREFIX, arrival_hour_of
+from platform_assets.events.layout import LANDING_PREFIX, arrival_hour_of, landing_hour_prefix
 from platform_assets.events.partitions import arrival_hours
 from resources.storage import StorageResource
 from sensors.landing_listing import list_new_landing_hours
@@ -34,7 +34,7 @@ def build_raw_events_sensor(job):
     )
     def raw_events_sensor(context: SensorEvaluationContext, storage: StorageResource):
         listing = list_new_landing_hours(
-            storage, LANDING_PREFIX, context.cursor, _max_keys(), arrival_hour_of
+            storage, LANDING_PREFIX, context.cursor, _max_keys(), arrival_hour_of, landing_hour_prefix
         )
         first_hour = arrival_hours.start.astimezone(timezone.utc)
         last_hour = datetime.now(timezone.utc) + timedelta(hours=1)
@@ -57,7 +57,7 @@ def build_raw_events_sensor(job):
                 )
             )
         context.log.info(
-            f"listed {listing.keys_listed} new key(s) after {context.cursor!r}; "
+            f"listed {listing.keys_listed} key(s); "
             f"{len(run_requests)} run request(s); more pending: {listing.truncated}"
         )
         return SensorResult(run_requests=run_requests, cursor=listing.cursor)
