@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Optional
+from typing import IO
 from urllib.parse import urlparse
 
 import pyarrow.fs as pafs
@@ -56,14 +56,14 @@ class LocalBackend:
     def path(self, key: str) -> Path:
         return self.root / key
 
-    def list(self, prefix: str, start_after: Optional[str]) -> Iterator[StoredObject]:
+    def list(self, prefix: str, start_after: str | None) -> Iterator[StoredObject]:
         """Keys under ``prefix`` in S3 order (UTF-8 byte order of the full key)."""
         base_dir, _, name_prefix = prefix.rpartition("/")
         directory = self.root / base_dir if base_dir else self.root
         rel = f"{base_dir}/" if base_dir else ""
         yield from self._walk(directory, rel, name_prefix, start_after)
 
-    def _walk(self, directory: Path, rel: str, name_prefix: str, start_after: Optional[str]):
+    def _walk(self, directory: Path, rel: str, name_prefix: str, start_after: str | None):
         try:
             entries = list(os.scandir(directory))
         except (FileNotFoundError, NotADirectoryError):
@@ -143,7 +143,7 @@ class _BodyReader(io.RawIOBase):
 
 
 class S3Backend:
-    def __init__(self, bucket: str, prefix: str, endpoint_url: Optional[str], region: str):
+    def __init__(self, bucket: str, prefix: str, endpoint_url: str | None, region: str):
         import boto3
 
         self.bucket = bucket
@@ -157,7 +157,7 @@ class S3Backend:
     def _full(self, key: str) -> str:
         return self.prefix + key
 
-    def list(self, prefix: str, start_after: Optional[str]) -> Iterator[StoredObject]:
+    def list(self, prefix: str, start_after: str | None) -> Iterator[StoredObject]:
         kwargs = {"Bucket": self.bucket, "Prefix": self._full(prefix), "MaxKeys": self.page_size}
         if start_after:
             kwargs["StartAfter"] = self._full(start_after)
@@ -214,7 +214,7 @@ class S3Backend:
         return f"s3://{self.bucket}/{self._full(key)}"
 
 
-def make_backend(url: str, endpoint_url: Optional[str] = None, region: Optional[str] = None):
+def make_backend(url: str, endpoint_url: str | None = None, region: str | None = None):
     """Build the backend for a storage URL: a path, ``file://...`` or ``s3://bucket/prefix``."""
     if not url:
         raise StorageConfigError("storage URL is empty; set SLUICE_STORAGE_URL or leave it unset")
@@ -240,8 +240,8 @@ class StorageResource(ConfigurableResource):
     resource is first used, and then to ``.sluice/storage`` in the repository.
     """
 
-    url: Optional[str] = None
-    s3_endpoint_url: Optional[str] = None
+    url: str | None = None
+    s3_endpoint_url: str | None = None
 
     _backend = PrivateAttr(default=None)
 
@@ -261,7 +261,7 @@ class StorageResource(ConfigurableResource):
         return isinstance(self.backend, S3Backend)
 
     def list_objects(
-        self, prefix: str, start_after: Optional[str] = None, limit: Optional[int] = None
+        self, prefix: str, start_after: str | None = None, limit: int | None = None
     ) -> Iterator[StoredObject]:
         """Objects under ``prefix`` in key order, strictly after ``start_after``, paginated."""
         for count, obj in enumerate(self.backend.list(prefix, start_after)):
@@ -286,7 +286,7 @@ class StorageResource(ConfigurableResource):
         self.backend.put_file(Path(local_path), key)
 
     @contextmanager
-    def open_write(self, key: str, staging_dir: Optional[Path] = None) -> Iterator[IO[bytes]]:
+    def open_write(self, key: str, staging_dir: Path | None = None) -> Iterator[IO[bytes]]:
         """Write through a local staging file published on success only."""
         import tempfile
 

@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from resources.storage import StorageResource
 
@@ -76,7 +76,7 @@ def list_new_landing_hours(
     """New landing keys since ``cursor``, grouped by the arrival hour read from each key."""
     state = ListingCursor.parse(cursor)
     if state.seen:
-        newest = datetime.strptime(max(state.seen), HOUR_FORMAT).replace(tzinfo=timezone.utc)
+        newest = datetime.strptime(max(state.seen), HOUR_FORMAT).replace(tzinfo=UTC)
         # Just before the window's first hour prefix: every key of that hour sorts after it.
         start_after = hour_prefix(newest - timedelta(hours=lookback_hours))[:-1]
     else:

@@ -2,7 +2,7 @@
 
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
 
@@ -36,8 +36,8 @@ def build_raw_events_sensor(job):
         listing = list_new_landing_hours(
             storage, LANDING_PREFIX, context.cursor, _max_keys(), arrival_hour_of, landing_hour_prefix
         )
-        first_hour = arrival_hours.start.astimezone(timezone.utc)
-        last_hour = datetime.now(timezone.utc) + timedelta(hours=1)
+        first_hour = arrival_hours.start.astimezone(UTC)
+        last_hour = datetime.now(UTC) + timedelta(hours=1)
         run_requests = []
         for group in listing.hours:
             if not first_hour <= group.hour <= last_hour:

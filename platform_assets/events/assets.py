@@ -6,7 +6,6 @@ once per hour in order, and reports what happened.
 
 
 import os
-from typing import Optional
 from datetime import timedelta
 
 from dagster import (
@@ -50,7 +49,7 @@ class EventsIngestConfig(Config):
     batch_size: int = Field(
         default=DEFAULT_BATCH_SIZE, description="Lines validated per batch: this bounds memory."
     )
-    max_quarantine_rate: Optional[float] = Field(
+    max_quarantine_rate: float | None = Field(
         default=None,
         description="Warn above this share of quarantined records "
         "(default: SLUICE_EVENTS_MAX_QUARANTINE_RATE or 0.05).",

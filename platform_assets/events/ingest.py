@@ -4,8 +4,8 @@ Pass 1 streams every landing line of the hour in batches: invalid records go str
 the quarantine writer, valid ones to a local spill per lake cell (type x event hour),
 their ids to hash buckets. Between passes the buckets give every later copy of an id
 within the hour. Pass 2 writes one Parquet file per cell, dropping within-hour copies and
-ids the cell already holds from other arrival hours (a redelivery is the same event, so
-it lands in the same cell: that is the only place the lake is checked, never a scan).
+ids the lake already holds near that cell from other arrival hours (a redelivery is the
+same event, so it lands in or next to the same cell: see published_ids.py; never a scan).
 
 Memory depends on the batch size (and the largest cell's id set), not the hour's size.
 Every published file is written locally first and moved into place atomically.
@@ -37,13 +37,13 @@ from platform_assets.events.envelope import (
 from platform_assets.events.layout import (
     LANDING_SUFFIXES,
     hour_from_epoch_hours,
-    lake_cell_prefix,
     lake_file_key,
     landing_hour_prefix,
     manifest_key,
     partition_file_stem,
     quarantine_key,
 )
+from platform_assets.events.published_ids import DEFAULT_WINDOW_HOURS, PublishedIds
 from platform_assets.events.spill import CellSpill, IdBuckets
 from resources.storage import StorageResource
 
@@ -188,18 +188,6 @@ def _spill_valid(batch_valid: pa.Table, cells: CellSpill, ids: IdBuckets) -> Non
     ids.write(batch_valid.column("event_id").to_pylist(), batch_valid.column("seq"))
 
 
-def _ids_in_cell(storage: StorageResource, prefix: str, own_key: str) -> set[str]:
-    """Event ids already in a lake cell from OTHER arrival hours (never our own file)."""
-    filesystem, base = storage.arrow_filesystem()
-    existing: set[str] = set()
-    for obj in storage.list_objects(prefix):
-        if obj.key == own_key or not obj.key.endswith(".parquet"):
-            continue
-        table = pq.read_table(f"{base}/{obj.key}", columns=["event_id"], filesystem=filesystem)
-        existing.update(table.column("event_id").to_pylist())
-    return existing
-
-
 def _previous_manifest(storage: StorageResource, arrival_hour: datetime) -> list[str]:
     try:
         return json.loads(storage.read_bytes(manifest_key(arrival_hour)))["lake_files"]
@@ -217,6 +205,8 @@ def ingest_hour(
     arrival_hour: datetime,
     batch_size: int = DEFAULT_BATCH_SIZE,
     spill_dir: Path | None = None,
+    max_open_spill_files: int = 256,
+    dedupe_window_hours: int = DEFAULT_WINDOW_HOURS,
 ) -> HourStats:
     """Validate, deduplicate and publish one arrival hour. Safe to run again at any time."""
     started = time.perf_counter()
@@ -229,7 +219,7 @@ def ingest_hour(
     with tempfile.TemporaryDirectory(dir=spill_dir, prefix="sluice-ingest-") as tmp:
         workdir = Path(tmp)
         quarantine = _QuarantineWriter(workdir / "quarantine.parquet")
-        cells = CellSpill(workdir, VALID_SCHEMA)
+        cells = CellSpill(workdir, VALID_SCHEMA, max_open=max_open_spill_files)
         ids = IdBuckets(workdir)
         unreadable: list[Rejection] = []
 
@@ -260,12 +250,12 @@ def ingest_hour(
         _write_manifest(storage, arrival_hour, sorted(set(previous) | planned), complete=False)
 
         # Pass 2: one lake file per cell.
+        published = PublishedIds(storage, arrival_hour, dedupe_window_hours)
         for event_type, hours in cells.cells():
             event_hour = hour_from_epoch_hours(hours)
             key = lake_file_key(event_type, event_hour, arrival_hour)
-            existing = _ids_in_cell(storage, lake_cell_prefix(event_type, event_hour), key)
             rows = _write_cell(
-                cells.read((event_type, hours)), within_hour_copies, existing,
+                cells.read((event_type, hours)), within_hour_copies, published.near(event_type, hours),
                 workdir / "cell.parquet", quarantine, stats,
             )
             if rows:
@@ -299,14 +289,17 @@ def ingest_hour(
     return stats
 
 
-def _write_cell(batches, within_hour_copies, existing, path, quarantine, stats) -> int:
+def _write_cell(batches, within_hour_copies, published_near, path, quarantine, stats) -> int:
     """Write one cell's surviving rows to ``path``; quarantine its duplicates. Returns rows."""
     writer: pq.ParquetWriter | None = None
     rows = 0
     for batch in batches:
         seqs = batch.column("seq").to_pylist()
         event_ids = batch.column("event_id").to_pylist()
-        keep = [seq not in within_hour_copies and eid not in existing for seq, eid in zip(seqs, event_ids)]
+        keep = [
+            seq not in within_hour_copies and not any(eid in ids for ids in published_near)
+            for seq, eid in zip(seqs, event_ids)
+        ]
         if not all(keep):
             dropped = batch.filter(pa.array([not k for k in keep]))
             quarantine.write(

@@ -8,7 +8,7 @@ exactly its own files.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 LANDING_PREFIX = "landing/events/"
 LAKE_PREFIX = "lake/events/"
@@ -31,7 +31,7 @@ def arrival_hour_of(key: str) -> datetime | None:
         return None
     year, month, day, hour = (int(part) for part in match.groups())
     try:
-        return datetime(year, month, day, hour, tzinfo=timezone.utc)
+        return datetime(year, month, day, hour, tzinfo=UTC)
     except ValueError:
         return None
 
@@ -60,4 +60,4 @@ def manifest_key(arrival_hour: datetime) -> str:
 
 
 def hour_from_epoch_hours(epoch_hours: int) -> datetime:
-    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(hours=epoch_hours)
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(hours=epoch_hours)

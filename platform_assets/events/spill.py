@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.ipc as ipc
+from pyarrow import ipc
 
 _IPC_OPTIONS = ipc.IpcWriteOptions(compression="lz4")
 
@@ -32,6 +32,7 @@ class CellSpill:
         self._open: OrderedDict[tuple, ipc.RecordBatchStreamWriter] = OrderedDict()
         self._parts: dict[tuple, list[Path]] = {}
         self.rows: dict[tuple, int] = {}
+        self._files = 0
 
     def write(self, cell: tuple, table: pa.Table) -> None:
         writer = self._open.get(cell)
@@ -40,7 +41,8 @@ class CellSpill:
                 _, oldest = self._open.popitem(last=False)
                 oldest.close()
             parts = self._parts.setdefault(cell, [])
-            path = self.directory / f"cell-{len(self._parts)}-{len(parts)}.arrow"
+            self._files += 1
+            path = self.directory / f"cell-part-{self._files}.arrow"
             parts.append(path)
             writer = ipc.new_stream(str(path), self.schema, options=_IPC_OPTIONS)
             self._open[cell] = writer

@@ -41,7 +41,7 @@ CURRENCIES = ["EUR", "USD", "GBP", "BRL", "JPY"]
 PLATFORMS = ["ios", "android", "web", "api"]
 FLAVOURS = ["vanilla", "chocolate", "pistachio", "lemon", "stracciatella"]
 
-# Zipf exponent of type popularity: with 300 types the top type is ~15% of traffic and the
+# Zipf exponent of type popularity: with 300 types the top type is ~20% of traffic and the
 # rarest few appear a handful of times per million events, like a real product's tail.
 ZIPF_EXPONENT = 1.1
 PAYLOADS_PER_TYPE = 64

@@ -1,6 +1,6 @@
 import gzip
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,7 +10,7 @@ HOUR_MS = 3_600_000
 
 
 def hour(day: int, h: int) -> datetime:
-    return datetime(2025, 1, day, h, tzinfo=timezone.utc)
+    return datetime(2025, 1, day, h, tzinfo=UTC)
 
 
 def ms(moment: datetime, minutes: int = 0) -> int:

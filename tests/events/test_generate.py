@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -17,7 +17,7 @@ from platform_assets.events.upstream_sample import remap_upstream_sample, write_
 from resources.storage import StorageResource
 from tests.benchmarks.duckdb_events_baseline import ingest_with_duckdb
 
-START = datetime(2025, 3, 4, 5, tzinfo=timezone.utc)
+START = datetime(2025, 3, 4, 5, tzinfo=UTC)
 KEY_PATTERN = re.compile(
     r"landing/events/(\d{4})/(\d{2})/(\d{2})/(\d{2})/events-(\d{14})-(\d{6})-[0-9a-f]{8}\.jsonl(\.gz)?"
 )
@@ -77,7 +77,7 @@ def landing_lines(root: Path):
     """(key, arrival hour ms, line number, raw line) for every record, in ingest order."""
     base = root / "landing" / "events"
     for hour_dir in sorted(p for p in base.glob("*/*/*/*") if p.is_dir()):
-        hour = datetime.strptime("/".join(hour_dir.parts[-4:]), "%Y/%m/%d/%H").replace(tzinfo=timezone.utc)
+        hour = datetime.strptime("/".join(hour_dir.parts[-4:]), "%Y/%m/%d/%H").replace(tzinfo=UTC)
         for path in sorted(hour_dir.iterdir(), key=lambda p: p.name.encode()):
             raw = path.read_bytes()
             text = gzip.decompress(raw) if path.name.endswith(".gz") else raw

@@ -46,10 +46,9 @@ def test_writes_are_atomic_and_hidden_files_are_not_listed(storage, tmp_path):
     local.write_bytes(b"second")
     storage.put_file(local, "out/file.bin")
     assert storage.read_bytes("out/file.bin") == b"second"
-    with pytest.raises(RuntimeError):
-        with storage.open_write("out/failed.bin") as f:
-            f.write(b"half")
-            raise RuntimeError("crash mid-write")
+    with pytest.raises(RuntimeError), storage.open_write("out/failed.bin") as f:
+        f.write(b"half")
+        raise RuntimeError("crash mid-write")
     assert not storage.exists("out/failed.bin")
     assert [o.key for o in storage.list_objects("out/")] == ["out/file.bin"]
 

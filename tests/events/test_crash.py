@@ -1,0 +1,72 @@
+"""A run killed mid-write leaves nothing half-written where readers look; a re-run repairs."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import orjson
+import pyarrow.parquet as pq
+
+from platform_assets.events.ingest import ingest_hour
+from platform_assets.events.layout import manifest_key
+from resources.storage import StorageResource
+from tests.events.conftest import hour, ms
+
+H = hour(3, 7)
+
+
+def land_many_cells(storage, events=120_000, types=400):
+    # Many types x several event hours: pass 2 writes ~2,000 files, a wide window to kill in.
+    base = ms(H)
+    lines = [
+        orjson.dumps(
+            {
+                "data": {"id": f"e{i}", "type": f"type_{i % types}", "attributes": {"i": i}},
+                "meta": {"created_at": base - (i % 5) * 3_600_000 + i % 3_600_000},
+            }
+        )
+        for i in range(events)
+    ]
+    storage.put_bytes(f"landing/events/{H:%Y/%m/%d/%H}/big.jsonl", b"\n".join(lines))
+
+
+def test_kill_mid_publish_then_rerun(tmp_path):
+    storage = StorageResource(url=str(tmp_path / "storage"))
+    land_many_cells(storage)
+    script = textwrap.dedent(
+        f"""
+        from datetime import datetime, timezone
+        from platform_assets.events.ingest import ingest_hour
+        from resources.storage import StorageResource
+        ingest_hour(StorageResource(url={storage.url!r}), datetime(2025, 1, 3, 7, tzinfo=timezone.utc))
+        """
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=os.getcwd())
+    lake_dir = tmp_path / "storage" / "lake" / "events"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        published = list(lake_dir.glob("event_type=*/*/*/*.parquet")) if lake_dir.exists() else []
+        if len(published) >= 20:
+            break
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+    manifest = json.loads(storage.read_bytes(manifest_key(H)))
+    assert manifest["complete"] is False, "the run finished before it could be killed"
+    visible = [o.key for o in storage.list_objects("lake/events/")]
+    assert visible and all(k.endswith(".parquet") for k in visible)
+    for key in visible:  # every file a reader can see is whole
+        pq.read_table(tmp_path / "storage" / key)
+
+    stats = ingest_hour(storage, H)
+    assert (stats.records_read, stats.valid, stats.quarantined) == (120_000, 120_000, 0)
+    rows = sum(pq.read_metadata(tmp_path / "storage" / o.key).num_rows for o in storage.list_objects("lake/events/"))
+    assert rows == 120_000
+    assert json.loads(storage.read_bytes(manifest_key(H)))["complete"] is True
+    # Hidden temporary files of the killed run are invisible to listings and globs.
+    assert not [p for p in lake_dir.rglob("*.parquet") if p.name.startswith(".")]
