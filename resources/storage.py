@@ -162,11 +162,13 @@ class S3Backend:
         if start_after:
             kwargs["StartAfter"] = self._full(start_after)
         strip = len(self.prefix)
+        # Hidden names are skipped below the listed directory, as the local walk does.
+        below = len(prefix.rpartition("/")[0]) + 1 if "/" in prefix else 0
         while True:
             page = self.client.list_objects_v2(**kwargs)
             for obj in page.get("Contents", []):
                 key = obj["Key"][strip:]
-                if not any(_is_hidden(part) for part in key.split("/")):
+                if not any(_is_hidden(part) for part in key[below:].split("/")):
                     yield StoredObject(key, obj["Size"])
             if not page.get("IsTruncated"):
                 return
@@ -295,6 +297,32 @@ class StorageResource(ConfigurableResource):
             with open(local, "wb") as f:
                 yield f
             self.put_file(local, key)
+
+    @contextmanager
+    def staged_file(self, key: str, staging_dir: Path | None = None) -> Iterator[Path]:
+        """A local path to write ``key``'s bytes to, published atomically when the block ends.
+
+        Locally the file is written as a hidden sibling and renamed (no copy); on S3 it is
+        uploaded. Nothing is published if the block raises or leaves no file behind.
+        """
+        import tempfile
+
+        if isinstance(self.backend, LocalBackend):
+            target = self.backend.path(key)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staged = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex}"
+            try:
+                yield staged
+                if staged.exists():
+                    os.replace(staged, target)
+            finally:
+                staged.unlink(missing_ok=True)
+            return
+        with tempfile.TemporaryDirectory(dir=staging_dir, prefix="sluice-stage-") as tmp:
+            staged = Path(tmp) / "object"
+            yield staged
+            if staged.exists():
+                self.put_file(staged, key)
 
     def delete(self, key: str) -> None:
         self.backend.delete(key)

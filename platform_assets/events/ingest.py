@@ -1,11 +1,11 @@
 """Ingest one arrival hour of landing files into the lake and the quarantine.
 
 Pass 1 streams every landing line of the hour in batches: invalid records go straight to
-the quarantine writer, valid ones to a local spill per lake cell (type x event hour),
-their ids to hash buckets. Between passes the buckets give every later copy of an id
-within the hour. Pass 2 writes one Parquet file per cell, dropping within-hour copies and
-ids the lake already holds near that cell from other arrival hours (a redelivery is the
-same event, so it lands in or next to the same cell: see published_ids.py; never a scan).
+the quarantine writer, valid ones are held per lake cell (type x event hour; in memory up
+to a bound, then spilled to local files), their ids per hash bucket. Between passes the buckets give every later copy of an id
+within the hour. The id index of nearby arrival hours, read bucket by bucket, gives the ids the lake
+already holds (see published_ids.py; never a scan of the lake). Pass 2 writes one Parquet
+file per cell, dropping both kinds of copies, and the hour's own id index.
 
 Memory depends on the batch size (and the largest cell's id set), not the hour's size.
 Every published file is written locally first and moved into place atomically.
@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from platform_assets.events.envelope import (
@@ -37,14 +36,19 @@ from platform_assets.events.envelope import (
 from platform_assets.events.layout import (
     LANDING_SUFFIXES,
     hour_from_epoch_hours,
+    id_index_key,
     lake_file_key,
     landing_hour_prefix,
     manifest_key,
     partition_file_stem,
     quarantine_key,
 )
-from platform_assets.events.published_ids import DEFAULT_WINDOW_HOURS, PublishedIds
-from platform_assets.events.spill import CellSpill, IdBuckets
+from platform_assets.events.published_ids import (
+    DEFAULT_WINDOW_HOURS,
+    already_published,
+    write_id_index,
+)
+from platform_assets.events.spill import CellStore, IdBuckets
 from resources.storage import StorageResource
 
 DEFAULT_BATCH_SIZE = 50_000
@@ -178,16 +182,6 @@ def _cell_of(event_type: str, epoch_hours: int) -> tuple[str, int]:
     return (event_type, epoch_hours)
 
 
-def _spill_valid(batch_valid: pa.Table, cells: CellSpill, ids: IdBuckets) -> None:
-    epoch_hours = pc.divide(batch_valid.column("created_at").cast(pa.int64()), 3_600_000)
-    groups: dict[tuple, list[int]] = {}
-    for index, key in enumerate(zip(batch_valid.column("event_type").to_pylist(), epoch_hours.to_pylist())):
-        groups.setdefault(key, []).append(index)
-    for cell, indices in groups.items():
-        cells.write(cell, batch_valid.take(indices))
-    ids.write(batch_valid.column("event_id").to_pylist(), batch_valid.column("seq"))
-
-
 def _previous_manifest(storage: StorageResource, arrival_hour: datetime) -> list[str]:
     try:
         return json.loads(storage.read_bytes(manifest_key(arrival_hour)))["lake_files"]
@@ -219,8 +213,9 @@ def ingest_hour(
     with tempfile.TemporaryDirectory(dir=spill_dir, prefix="sluice-ingest-") as tmp:
         workdir = Path(tmp)
         quarantine = _QuarantineWriter(workdir / "quarantine.parquet")
-        cells = CellSpill(workdir, VALID_SCHEMA, max_open=max_open_spill_files)
-        ids = IdBuckets(workdir)
+        # Up to two batches of valid rows stay in memory; beyond that they go to disk.
+        cells = CellStore(workdir, VALID_SCHEMA, memory_rows=2 * batch_size, max_open=max_open_spill_files)
+        ids = IdBuckets(workdir, memory_rows=8 * batch_size)
         unreadable: list[Rejection] = []
 
         # Pass 1: validate and spill.
@@ -231,14 +226,16 @@ def ingest_hour(
             for rejection in validated.rejected:
                 stats.reasons.update(rejection.reasons)
             if validated.valid.num_rows:
-                _spill_valid(validated.valid, cells, ids)
+                cells.add(validated.valid)
+                ids.add(validated.valid)
         stats.records_read += len(unreadable)
         quarantine.write(unreadable)
         for rejection in unreadable:
             stats.reasons.update(rejection.reasons)
-        cells.close()
-        ids.close()
+        cells.finish()
+        ids.finish()
         within_hour_copies = ids.later_duplicates()
+        published = already_published(storage, arrival_hour, ids, dedupe_window_hours)
 
         # Announce every file this run may write before writing any, so a crash leaves a
         # manifest from which the next run can remove whatever it no longer produces.
@@ -250,17 +247,15 @@ def ingest_hour(
         _write_manifest(storage, arrival_hour, sorted(set(previous) | planned), complete=False)
 
         # Pass 2: one lake file per cell.
-        published = PublishedIds(storage, arrival_hour, dedupe_window_hours)
         for event_type, hours in cells.cells():
             event_hour = hour_from_epoch_hours(hours)
             key = lake_file_key(event_type, event_hour, arrival_hour)
-            rows = _write_cell(
-                cells.read((event_type, hours)), within_hour_copies, published.near(event_type, hours),
-                workdir / "cell.parquet", quarantine, stats,
-            )
+            with storage.staged_file(key, staging_dir=workdir) as path:
+                rows = _write_cell(
+                    cells.read((event_type, hours)), within_hour_copies, published, path, quarantine, stats
+                )
+                size = path.stat().st_size if rows else 0
             if rows:
-                size = (workdir / "cell.parquet").stat().st_size
-                storage.put_file(workdir / "cell.parquet", key)
                 stats.lake_files.append(key)
                 stats.bytes_written += size
                 stats.valid += rows
@@ -278,18 +273,22 @@ def ingest_hour(
         else:
             storage.delete(q_key)
         stats.quarantined = quarantine.rows
+        if write_id_index(workdir / "ids.parquet", ids, within_hour_copies, published):
+            storage.put_file(workdir / "ids.parquet", id_index_key(arrival_hour))
+        else:
+            storage.delete(id_index_key(arrival_hour))
         _write_manifest(storage, arrival_hour, stats.lake_files, complete=True)
 
     stats.seconds = time.perf_counter() - started
     if stats.valid + stats.quarantined != stats.records_read:
-        raise AssertionError(
+        raise RuntimeError(
             f"ingest of {partition_file_stem(arrival_hour)} lost records: read {stats.records_read}, "
             f"valid {stats.valid}, quarantined {stats.quarantined}"
         )
     return stats
 
 
-def _write_cell(batches, within_hour_copies, published_near, path, quarantine, stats) -> int:
+def _write_cell(batches, within_hour_copies, published, path, quarantine, stats) -> int:
     """Write one cell's surviving rows to ``path``; quarantine its duplicates. Returns rows."""
     writer: pq.ParquetWriter | None = None
     rows = 0
@@ -297,7 +296,7 @@ def _write_cell(batches, within_hour_copies, published_near, path, quarantine, s
         seqs = batch.column("seq").to_pylist()
         event_ids = batch.column("event_id").to_pylist()
         keep = [
-            seq not in within_hour_copies and not any(eid in ids for ids in published_near)
+            seq not in within_hour_copies and eid not in published
             for seq, eid in zip(seqs, event_ids)
         ]
         if not all(keep):

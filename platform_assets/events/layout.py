@@ -15,6 +15,7 @@ LAKE_PREFIX = "lake/events/"
 QUARANTINE_PREFIX = "quarantine/events/"
 # "_" keeps manifests out of every Hive-style reader's listing of the lake.
 MANIFEST_PREFIX = "lake/events/_manifests/"
+ID_INDEX_PREFIX = "lake/events/_ids/"
 LANDING_SUFFIXES = (".jsonl", ".jsonl.gz")
 
 _LANDING_HOUR = re.compile(r"^landing/events/(\d{4})/(\d{2})/(\d{2})/(\d{2})/[^/]+$")
@@ -57,6 +58,11 @@ def quarantine_key(arrival_hour: datetime) -> str:
 
 def manifest_key(arrival_hour: datetime) -> str:
     return f"{MANIFEST_PREFIX}{partition_file_stem(arrival_hour)}.json"
+
+
+def id_index_key(arrival_hour: datetime) -> str:
+    """The ids one arrival hour put in the lake (the dedupe index; see published_ids.py)."""
+    return f"{ID_INDEX_PREFIX}{partition_file_stem(arrival_hour)}.parquet"
 
 
 def hour_from_epoch_hours(epoch_hours: int) -> datetime:

@@ -1,58 +1,101 @@
-"""Which event ids the lake already holds near a cell, from OTHER arrival hours.
+"""Which of an hour's event ids the lake already holds from OTHER arrival hours.
 
-A redelivery is the same event: same type, and the same or a re-stamped ``created_at``
-(the public sample re-sends events a few seconds later). So an id is looked for in its
-own cell and in the same type's cells up to ``window_hours`` event hours either side:
-a handful of small reads of one column, never a scan of the lake. Files named after the
-arrival hour being ingested are skipped, so a re-run never sees its own earlier output.
+Every ingested arrival hour also publishes the ids it put in the lake as one small index
+file, ``lake/events/_ids/<arrival>.parquet``, its rows grouped in row groups by a stable
+hash bucket of the id. Checking an hour's ids reads, bucket by bucket, only the matching
+row groups of the index files of the arrival hours within ``window_hours`` either side: a
+bounded listing and one id column, never a scan of the lake, and it finds a copy whatever
+its type or event time (a redelivery may be re-stamped). Memory is one bucket at a time.
+
+Ids older than the window are not checked: at billions of events a day an exact,
+unbounded check needs a key-value store (see docs/events.md). The index of the hour
+being ingested is skipped, so a re-run never sees its own earlier output.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from platform_assets.events.layout import (
-    hour_from_epoch_hours,
-    lake_cell_prefix,
-    partition_file_stem,
-)
+from platform_assets.events.layout import ID_INDEX_PREFIX, id_index_key
+from platform_assets.events.spill import IdBuckets
 from resources.storage import StorageResource
 
-DEFAULT_WINDOW_HOURS = 1
+DEFAULT_WINDOW_HOURS = 24
+INDEX_SCHEMA = pa.schema([("bucket", pa.int16()), ("event_id", pa.string())])
 
 
-class PublishedIds:
-    def __init__(self, storage: StorageResource, arrival_hour: datetime, window_hours: int = DEFAULT_WINDOW_HOURS):
-        self.storage = storage
-        self.own_file = f"{partition_file_stem(arrival_hour)}.parquet"
-        self.window_hours = window_hours
-        # Cells are visited in (type, hour) order: keep only this type's recent hours.
-        self._cache: dict[tuple[str, int], frozenset[str]] = {}
-        self.files_read = 0
+def window_index_keys(storage: StorageResource, arrival_hour: datetime, window_hours: int) -> list[str]:
+    """Index files of the arrival hours in [hour - window, hour + window], not the hour's own."""
+    first = id_index_key(arrival_hour - timedelta(hours=window_hours))
+    last = id_index_key(arrival_hour + timedelta(hours=window_hours))
+    own = id_index_key(arrival_hour)
+    keys = []
+    # Index keys sort by arrival hour: start just before the window, stop after it.
+    for obj in storage.list_objects(ID_INDEX_PREFIX, start_after=first[:-1]):
+        if obj.key > last:
+            break
+        if obj.key != own and obj.key.endswith(".parquet"):
+            keys.append(obj.key)
+    return keys
 
-    def near(self, event_type: str, epoch_hours: int) -> list[frozenset[str]]:
-        """Id sets of the cells (event_type, epoch_hours ± window) that hold anything."""
-        low, high = epoch_hours - self.window_hours, epoch_hours + self.window_hours
-        self._cache = {k: v for k, v in self._cache.items() if k[0] == event_type and k[1] >= low}
-        found = []
-        for hours in range(low, high + 1):
-            cell = (event_type, hours)
-            if cell not in self._cache:
-                self._cache[cell] = self._read_cell(event_type, hours)
-            if self._cache[cell]:
-                found.append(self._cache[cell])
+
+class _IndexFile:
+    """One published index file, opened once; its row groups looked up by bucket."""
+
+    def __init__(self, storage: StorageResource, key: str):
+        filesystem, base = storage.arrow_filesystem()
+        self.parquet = pq.ParquetFile(filesystem.open_input_file(f"{base}/{key}"))
+        metadata = self.parquet.metadata
+        self.groups: dict[int, list[int]] = {}
+        for index in range(metadata.num_row_groups):
+            stats = metadata.row_group(index).column(0).statistics
+            for bucket in range(stats.min, stats.max + 1):
+                self.groups.setdefault(bucket, []).append(index)
+
+    def ids(self, bucket: int) -> pa.ChunkedArray | None:
+        groups = self.groups.get(bucket)
+        if not groups:
+            return None
+        table = self.parquet.read_row_groups(groups, columns=["bucket", "event_id"])
+        return table.filter(pc.equal(table.column("bucket"), bucket)).column("event_id")
+
+
+def already_published(
+    storage: StorageResource, arrival_hour: datetime, ids: IdBuckets, window_hours: int
+) -> set[str]:
+    """The hour's ids that other arrival hours in the window already put in the lake."""
+    files = [_IndexFile(storage, key) for key in window_index_keys(storage, arrival_hour, window_hours)]
+    found: set[str] = set()
+    if not files:
         return found
+    for bucket, table in ids.bucket_tables():
+        candidates = table.column("event_id")
+        for index_file in files:
+            published = index_file.ids(bucket)
+            if published is not None and len(published):
+                found.update(published.filter(pc.is_in(published, value_set=candidates)).to_pylist())
+    return found
 
-    def _read_cell(self, event_type: str, epoch_hours: int) -> frozenset[str]:
-        prefix = lake_cell_prefix(event_type, hour_from_epoch_hours(epoch_hours))
-        filesystem, base = self.storage.arrow_filesystem()
-        ids: set[str] = set()
-        for obj in self.storage.list_objects(prefix):
-            if obj.key.endswith("/" + self.own_file) or not obj.key.endswith(".parquet"):
-                continue
-            table = pq.read_table(f"{base}/{obj.key}", columns=["event_id"], filesystem=filesystem)
-            ids.update(table.column("event_id").to_pylist())
-            self.files_read += 1
-        return frozenset(ids)
+
+def write_id_index(path: Path, ids: IdBuckets, dropped_seqs: set[int], published: set[str]) -> int:
+    """Write the ids this hour keeps in the lake, one row group per bucket. Returns rows."""
+    rows = 0
+    with pq.ParquetWriter(path, INDEX_SCHEMA, compression="zstd") as writer:
+        for bucket, table in ids.bucket_tables():
+            keep = [
+                seq not in dropped_seqs and event_id not in published
+                for seq, event_id in zip(table.column("seq").to_pylist(), table.column("event_id").to_pylist())
+            ]
+            kept = table.column("event_id").filter(pa.array(keep, pa.bool_()))
+            if len(kept):
+                writer.write_table(
+                    pa.table({"bucket": pa.array([bucket] * len(kept), pa.int16()), "event_id": kept},
+                             schema=INDEX_SCHEMA)
+                )
+                rows += len(kept)
+    return rows

@@ -1,106 +1,187 @@
-"""Local spill files that keep the ingest's memory bounded by the batch size.
+"""Hold the hour's valid events grouped by lake cell, in memory up to a bound, then on disk.
 
-Valid events are spilled per lake cell (type x event hour) so each lake file can be
-written from its own rows; event ids are spilled per hash bucket so duplicates can be
-found one bucket at a time. Both use Arrow IPC streams (lz4) on local disk.
+Valid events are kept per lake cell (type x event hour) so each lake file can be written
+from its own rows; event ids are kept per hash bucket so duplicates can be found one
+bucket at a time. Small hours never touch the disk; past ``memory_rows`` rows, buffers
+are flushed to local Arrow IPC files (lz4), so memory depends on that bound, not on the
+size of the hour.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from pyarrow import ipc
+import pyarrow.ipc as ipc
 
 _IPC_OPTIONS = ipc.IpcWriteOptions(compression="lz4")
+MS_PER_HOUR = 3_600_000
 
 
-class CellSpill:
-    """Rows grouped by a cell key, with at most ``max_open`` files open at once.
+def group_by_cell(table: pa.Table) -> list[tuple[tuple[str, int], pa.Table]]:
+    """Slices of ``table`` per (event_type, epoch hour of created_at), rows in seq order."""
+    if table.num_rows == 0:
+        return []
+    hours = pc.divide(table.column("created_at").cast(pa.int64()), MS_PER_HOUR)
+    table = table.append_column("_hour", hours).sort_by(
+        [("event_type", "ascending"), ("_hour", "ascending"), ("seq", "ascending")]
+    )
+    types, hours = table.column("event_type").to_pylist(), table.column("_hour").to_pylist()
+    table = table.drop_columns(["_hour"])
+    groups, start = [], 0
+    for index in range(1, len(types) + 1):
+        if index == len(types) or types[index] != types[start] or hours[index] != hours[start]:
+            groups.append(((types[start], hours[start]), table.slice(start, index - start)))
+            start = index
+    return groups
 
-    A cell whose writer was closed to make room gets a new part file when it is written
-    again; its parts are read back in order, so row order is kept.
-    """
 
-    def __init__(self, directory: Path, schema: pa.Schema, max_open: int = 256):
+class CellStore:
+    """Valid events by cell: buffered in memory, flushed to per-cell files past a bound."""
+
+    def __init__(self, directory: Path, schema: pa.Schema, memory_rows: int, max_open: int = 256):
         self.directory = directory
         self.schema = schema
+        self.memory_rows = memory_rows
         self.max_open = max_open
+        self._buffer: list[pa.Table] = []
+        self._buffered = 0
         self._open: OrderedDict[tuple, ipc.RecordBatchStreamWriter] = OrderedDict()
         self._parts: dict[tuple, list[Path]] = {}
-        self.rows: dict[tuple, int] = {}
         self._files = 0
+        self._in_memory: dict[tuple, pa.Table] = {}
+        self.flushes = 0
 
-    def write(self, cell: tuple, table: pa.Table) -> None:
+    def add(self, table: pa.Table) -> None:
+        self._buffer.append(table)
+        self._buffered += table.num_rows
+        if self._buffered >= self.memory_rows:
+            self._flush()
+
+    def _take_buffer(self) -> pa.Table:
+        table = pa.concat_tables(self._buffer) if self._buffer else self.schema.empty_table()
+        self._buffer, self._buffered = [], 0
+        return table
+
+    def _flush(self) -> None:
+        self.flushes += 1
+        for cell, part in group_by_cell(self._take_buffer()):
+            self._writer(cell).write_table(part)
+
+    def _writer(self, cell: tuple) -> ipc.RecordBatchStreamWriter:
         writer = self._open.get(cell)
-        if writer is None:
-            if len(self._open) >= self.max_open:
-                _, oldest = self._open.popitem(last=False)
-                oldest.close()
-            parts = self._parts.setdefault(cell, [])
-            self._files += 1
-            path = self.directory / f"cell-part-{self._files}.arrow"
-            parts.append(path)
-            writer = ipc.new_stream(str(path), self.schema, options=_IPC_OPTIONS)
-            self._open[cell] = writer
-        else:
+        if writer is not None:
             self._open.move_to_end(cell)
-        writer.write_table(table)
-        self.rows[cell] = self.rows.get(cell, 0) + table.num_rows
+            return writer
+        if len(self._open) >= self.max_open:
+            _, oldest = self._open.popitem(last=False)
+            oldest.close()
+        # A cell whose writer was closed to make room gets another part file.
+        self._files += 1
+        path = self.directory / f"cell-part-{self._files}.arrow"
+        self._parts.setdefault(cell, []).append(path)
+        writer = self._open[cell] = ipc.new_stream(str(path), self.schema, options=_IPC_OPTIONS)
+        return writer
 
-    def close(self) -> None:
+    def finish(self) -> None:
+        """No more rows: close files; what is still buffered stays in memory, grouped."""
         for writer in self._open.values():
             writer.close()
         self._open.clear()
+        self._in_memory = dict(group_by_cell(self._take_buffer()))
 
     def cells(self) -> list[tuple]:
-        return sorted(self._parts)
+        return sorted(set(self._parts) | set(self._in_memory))
 
     def read(self, cell: tuple) -> Iterator[pa.RecordBatch]:
-        for path in self._parts[cell]:
+        """The cell's rows in arrival order: flushed parts first, then the in-memory rest."""
+        for path in self._parts.get(cell, []):
             with ipc.open_stream(str(path)) as reader:
                 yield from reader
+        if cell in self._in_memory:
+            yield from self._in_memory.pop(cell).to_batches()
+
+
+def stable_bucket(event_id: str, buckets: int) -> int:
+    # Stable across processes and runs (unlike hash()): the id index is bucketed the same way.
+    return zlib.crc32(event_id.encode()) % buckets
 
 
 class IdBuckets:
-    """(event_id, seq) pairs spread over hash buckets; all copies of an id share one."""
+    """(event_id, seq) of the hour by stable hash bucket: in memory up to a bound, else on disk."""
 
     SCHEMA = pa.schema([("event_id", pa.string()), ("seq", pa.int64())])
 
-    def __init__(self, directory: Path, buckets: int = 64):
+    def __init__(self, directory: Path, memory_rows: int, buckets: int = 64):
+        self.directory = directory
+        self.memory_rows = memory_rows
         self.buckets = buckets
-        self._writers = [
-            ipc.new_stream(str(directory / f"ids-{i}.arrow"), self.SCHEMA, options=_IPC_OPTIONS)
-            for i in range(buckets)
-        ]
-        self._paths = [directory / f"ids-{i}.arrow" for i in range(buckets)]
+        self._buffer: list[pa.Table] = []
+        self._buffered = 0
+        self._writers: list[ipc.RecordBatchStreamWriter] | None = None
 
-    def write(self, event_ids: list[str], seqs: pa.Array) -> None:
+    def add(self, table: pa.Table) -> None:
+        self._buffer.append(table.select(["event_id", "seq"]))
+        self._buffered += table.num_rows
+        if self._buffered >= self.memory_rows:
+            self._flush()
+
+    def _split(self) -> dict[int, pa.Table]:
+        table = pa.concat_tables(self._buffer) if self._buffer else self.SCHEMA.empty_table()
+        self._buffer, self._buffered = [], 0
         groups: dict[int, list[int]] = {}
-        for index, event_id in enumerate(event_ids):
-            groups.setdefault(hash(event_id) % self.buckets, []).append(index)
-        table = pa.table({"event_id": event_ids, "seq": seqs}, schema=self.SCHEMA)
-        for bucket, indices in groups.items():
-            self._writers[bucket].write_table(table.take(indices))
+        for index, event_id in enumerate(table.column("event_id").to_pylist()):
+            groups.setdefault(stable_bucket(event_id, self.buckets), []).append(index)
+        return {bucket: table.take(indices) for bucket, indices in groups.items()}
 
-    def close(self) -> None:
+    def _flush(self) -> None:
+        if self._writers is None:
+            self._writers = [
+                ipc.new_stream(str(self._path(i)), self.SCHEMA, options=_IPC_OPTIONS) for i in range(self.buckets)
+            ]
+        for bucket, table in self._split().items():
+            self._writers[bucket].write_table(table)
+
+    def _path(self, bucket: int) -> Path:
+        return self.directory / f"ids-{bucket}.arrow"
+
+    def finish(self) -> None:
+        if self._writers is None:
+            self._in_memory = self._split()
+            return
+        if self._buffer:
+            self._flush()
         for writer in self._writers:
             writer.close()
+        self._in_memory = None
+
+    def bucket_tables(self) -> Iterator[tuple[int, pa.Table]]:
+        """(bucket, its (event_id, seq) rows), for the buckets that have any (after finish)."""
+        for bucket in range(self.buckets):
+            if self._in_memory is not None:
+                table = self._in_memory.get(bucket)
+            else:
+                with ipc.open_stream(str(self._path(bucket))) as reader:
+                    table = reader.read_all()
+            if table is not None and table.num_rows:
+                yield bucket, table
 
     def later_duplicates(self) -> set[int]:
         """seq of every occurrence of an id after its first one (lowest seq)."""
         duplicates: set[int] = set()
-        for path in self._paths:
-            with ipc.open_stream(str(path)) as reader:
-                table = reader.read_all()
-            if table.num_rows < 2:
-                continue
-            table = table.sort_by([("event_id", "ascending"), ("seq", "ascending")])
-            ids = table.column("event_id")
-            same_as_previous = pc.equal(ids.slice(1), ids.slice(0, table.num_rows - 1))
-            later = table.column("seq").slice(1).filter(same_as_previous)
-            duplicates.update(later.to_pylist())
+        for _, table in self.bucket_tables():
+            duplicates.update(_later_copies(table))
         return duplicates
+
+
+def _later_copies(table: pa.Table) -> list[int]:
+    if table.num_rows < 2:
+        return []
+    table = table.sort_by([("event_id", "ascending"), ("seq", "ascending")])
+    ids = table.column("event_id")
+    same_as_previous = pc.equal(ids.slice(1), ids.slice(0, table.num_rows - 1))
+    return table.column("seq").slice(1).filter(same_as_previous).to_pylist()
