@@ -1,0 +1,1 @@
+"""Persons (seed 000): person CSV files -> person / person_ip / gender in Postgres."""

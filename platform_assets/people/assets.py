@@ -1,0 +1,200 @@
+"""The Dagster face of the persons domain: one landing file in, four assets out."""
+
+import psycopg
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
+)
+
+from platform_assets.people.load import load_persons
+from platform_assets.people.partitions import landing_key, person_files
+from platform_assets.people.quarantine import (
+    parquet_bytes,
+    quarantine_key,
+    quarantine_table,
+    whole_file_rejection,
+)
+from platform_assets.people.read_csv import PersonFileError, read_person_csv
+from platform_assets.people.validate import PersonValidation, validate_persons
+from resources.postgres import PostgresResource
+from resources.storage import StorageResource
+
+# Above this share of quarantined rows a file is suspicious (wrong export, shifted columns).
+MAX_QUARANTINE_RATE = 0.05
+
+GENDER = AssetKey("gender")
+PERSON = AssetKey("person")
+PERSON_IP = AssetKey("person_ip")
+QUARANTINED_PERSONS = AssetKey("quarantined_persons")
+
+PERSON_SPECS = [
+    AssetSpec(
+        GENDER,
+        description=(
+            "Postgres table `gender(id, gender_type)`: every gender seen in a person file, "
+            "lowercased. Seeded with the eight known values; new values are added as files bring them."
+        ),
+        group_name="people",
+        kinds={"postgres"},
+    ),
+    AssetSpec(
+        PERSON,
+        deps=[GENDER],
+        description=(
+            "Postgres table `person(id, first_name, last_name, email, gender_id)`: one row per "
+            "email (lowercased). A later file updates names and gender of an existing email; ids never change."
+        ),
+        group_name="people",
+        kinds={"postgres"},
+    ),
+    AssetSpec(
+        PERSON_IP,
+        deps=[PERSON],
+        description=(
+            "Postgres table `person_ip(person_id, ip inet)`: every IPv4/IPv6 address seen for a "
+            "person, accumulated across files (unique per person and address)."
+        ),
+        group_name="people",
+        kinds={"postgres"},
+    ),
+    AssetSpec(
+        QUARANTINED_PERSONS,
+        description=(
+            "Rejected person rows, Parquet at `quarantine/persons/<file>/rejected_rows.parquet`: "
+            "the raw row as JSON, every reason (invalid_email, invalid_ip, missing:<column>, "
+            "duplicate_email, missing_column:<column>), the source key and line number."
+        ),
+        group_name="people",
+        kinds={"parquet"},
+    ),
+]
+
+
+def _write_quarantine(
+    storage: StorageResource, partition: str, raw, rejected, source_key: str
+) -> str:
+    key = quarantine_key(partition)
+    storage.put_bytes(key, parquet_bytes(quarantine_table(raw, rejected, source_key)))
+    return key
+
+
+def _quarantine_result(
+    key: str, rows_read: int, validation_counts: dict[str, int], rejected_rows: int
+):
+    return MaterializeResult(
+        asset_key=QUARANTINED_PERSONS,
+        metadata={
+            "rows_read": rows_read,
+            "rows_quarantined": rejected_rows,
+            "quarantined_by_reason": MetadataValue.json(validation_counts),
+            "path": MetadataValue.path(key),
+        },
+    )
+
+
+@multi_asset(
+    specs=PERSON_SPECS,
+    partitions_def=person_files,
+    check_specs=[
+        AssetCheckSpec(
+            "quarantine_rate_below_5pct",
+            asset=QUARANTINED_PERSONS,
+            description="Warns when more than 5% of a file's rows were quarantined.",
+        )
+    ],
+    can_subset=False,
+    name="person_file",
+)
+def person_file(
+    context: AssetExecutionContext, storage: StorageResource, postgres: PostgresResource
+):
+    """Validate one landing person file, quarantine its bad rows and upsert the rest, in one
+    Postgres transaction (a failure leaves the tables as they were)."""
+    partition = context.partition_key
+    source_key = landing_key(partition)
+
+    with storage.open_read(source_key) as stream:
+        try:
+            raw = read_person_csv(stream, source_key)
+        except PersonFileError as err:
+            _quarantine_whole_file(context, storage, partition, source_key, err)
+            raise Failure(description=str(err), metadata={"reason": err.reason}) from None
+
+    validation: PersonValidation = validate_persons(raw)
+    rows_read = len(raw)
+    rows_valid = len(validation.valid)
+    rows_quarantined = len(validation.rejected)
+    q_key = _write_quarantine(storage, partition, raw, validation.rejected, source_key)
+
+    try:
+        with postgres.connection() as conn:
+            counts = load_persons(conn, validation.valid)
+            genders_total = conn.execute("select count(*) from gender").fetchone()[0]
+    except psycopg.Error as err:
+        raise Failure(description=f"{source_key}: {_describe_load_error(err)}") from None
+
+    context.log.info(
+        f"{source_key}: read {rows_read}, loaded {rows_valid}, quarantined {rows_quarantined} rows"
+    )
+    file_metadata = {"source_key": source_key, "rows_read": rows_read, "rows_valid": rows_valid}
+    yield MaterializeResult(
+        asset_key=GENDER,
+        metadata={"genders_inserted": counts.genders_inserted, "genders_total": genders_total},
+    )
+    yield MaterializeResult(
+        asset_key=PERSON,
+        metadata={
+            **file_metadata,
+            "persons_inserted": counts.persons_inserted,
+            "persons_updated": counts.persons_updated,
+        },
+    )
+    yield MaterializeResult(
+        asset_key=PERSON_IP,
+        metadata={**file_metadata, "person_ips_inserted": counts.person_ips_inserted},
+    )
+    yield _quarantine_result(q_key, rows_read, validation.reason_counts, rows_quarantined)
+    rate = rows_quarantined / rows_read if rows_read else 0.0
+    yield AssetCheckResult(
+        check_name="quarantine_rate_below_5pct",
+        asset_key=QUARANTINED_PERSONS,
+        passed=rate <= MAX_QUARANTINE_RATE,
+        severity=AssetCheckSeverity.WARN,
+        metadata={"quarantine_rate": rate, "rows_quarantined": rows_quarantined},
+    )
+
+
+def _describe_load_error(err: psycopg.Error) -> str:
+    """The error without row values: Postgres' messages and DETAIL can quote emails and IPs,
+    so server errors are reported by class, SQLSTATE and constraint only. Client-side errors
+    (no SQLSTATE: cannot connect, pool timeout) carry no row data and keep their message."""
+    if err.sqlstate is None:
+        return f"cannot reach Postgres, nothing was written ({type(err).__name__}: {err})"
+    return (
+        f"Postgres rejected the load, nothing was written (SQLSTATE {err.sqlstate}, "
+        f"{type(err).__name__}, constraint {err.diag.constraint_name or '-'}, "
+        f"table {err.diag.table_name or '-'})"
+    )
+
+
+def _quarantine_whole_file(
+    context, storage, partition: str, source_key: str, err: PersonFileError
+) -> None:
+    """A file-level problem: every row (if it parsed at all) goes to quarantine with the reason."""
+    if err.rows is not None:
+        rejected = whole_file_rejection(err.rows, err.reason)
+        key = _write_quarantine(storage, partition, err.rows, rejected, source_key)
+        context.log.error(f"{err} -- all {len(err.rows)} rows quarantined at {key}")
+    else:
+        # Not CSV at all: keep the bytes as they came, next to a note of why.
+        key = f"{quarantine_key(partition).rsplit('/', 1)[0]}/{partition}"
+        storage.put_bytes(key, storage.read_bytes(source_key))
+        context.log.error(f"{err} -- file copied to {key}")

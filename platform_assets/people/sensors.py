@@ -1,0 +1,109 @@
+"""Turn new files under landing/persons/ into partitions and runs."""
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from typing import Optional
+
+from dagster import (
+    AssetSelection,
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    define_asset_job,
+    sensor,
+)
+
+from platform_assets.people.assets import person_file
+from platform_assets.people.partitions import PERSON_LANDING_PREFIX, partition_for_key, person_files
+from resources.storage import StorageResource
+
+# Bounded work per tick: a burst of files is spread over a few ticks, not one long one.
+MAX_KEYS_PER_TICK = 500
+# Names are free-form, so a new file can sort before the cursor (StartAfter never sees it).
+# A reconciliation pass lists the whole prefix this often and requests what has no partition.
+RECONCILE_EVERY_SECONDS = 3600
+
+person_file_job = define_asset_job(
+    "person_file_job",
+    selection=AssetSelection.assets(person_file),
+    partitions_def=person_files,
+    description="Load one landing person file (one person_files partition) into Postgres.",
+)
+
+
+@dataclass
+class PersonFilesCursor:
+    after: Optional[str] = None  # last key listed
+    reconciled_at: float = 0.0  # epoch seconds of the last full listing
+
+    @classmethod
+    def parse(cls, raw: Optional[str]) -> "PersonFilesCursor":
+        return cls(**json.loads(raw)) if raw else cls()
+
+    def dump(self) -> str:
+        return json.dumps(asdict(self))
+
+
+def _new_files_after(
+    storage: StorageResource, after: Optional[str]
+) -> tuple[list[str], Optional[str]]:
+    last = after
+    partitions = []
+    for obj in storage.list_objects(
+        PERSON_LANDING_PREFIX, start_after=after, limit=MAX_KEYS_PER_TICK
+    ):
+        last = obj.key
+        partition = partition_for_key(obj.key)
+        if partition is not None:
+            partitions.append(partition)
+    return partitions, last
+
+
+def _files_without_partition(storage: StorageResource, known: set[str]) -> list[str]:
+    missing = []
+    for obj in storage.list_objects(PERSON_LANDING_PREFIX):
+        partition = partition_for_key(obj.key)
+        if partition is not None and partition not in known:
+            missing.append(partition)
+            if len(missing) >= MAX_KEYS_PER_TICK:
+                break
+    return missing
+
+
+@sensor(
+    job=person_file_job,
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description=(
+        "Adds a person_files partition for each new landing/persons/<name>.csv and requests its "
+        "run. Lists incrementally after the last key seen; an hourly pass catches names that "
+        "sort before it."
+    ),
+)
+def person_files_sensor(context: SensorEvaluationContext, storage: StorageResource):
+    cursor = PersonFilesCursor.parse(context.cursor)
+    new_partitions, last_key = _new_files_after(storage, cursor.after)
+    cursor.after = last_key
+
+    if not new_partitions and time.time() - cursor.reconciled_at >= RECONCILE_EVERY_SECONDS:
+        known = set(context.instance.get_dynamic_partitions(person_files.name))
+        new_partitions = _files_without_partition(storage, known)
+        cursor.reconciled_at = time.time()
+
+    if not new_partitions:
+        return SensorResult(
+            skip_reason=SkipReason(f"no new files under {PERSON_LANDING_PREFIX}"),
+            cursor=cursor.dump(),
+        )
+    return SensorResult(
+        # run_key = the landing key: a file is requested once, however often it is listed.
+        run_requests=[
+            RunRequest(partition_key=p, run_key=f"{PERSON_LANDING_PREFIX}{p}")
+            for p in new_partitions
+        ],
+        dynamic_partitions_requests=[person_files.build_add_request(new_partitions)],
+        cursor=cursor.dump(),
+    )

@@ -1,0 +1,97 @@
+"""The platform's Postgres: a pooled psycopg 3 connection source, migrated before first use.
+
+The URL comes from the resource's ``url`` or, when unset, from ``SLUICE_POSTGRES_URL`` read at
+first use (so definitions load without a database). ``make dev`` sets that variable to the
+project's embedded server when the user has none of their own.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Optional
+
+import psycopg
+from dagster import ConfigurableResource
+from psycopg_pool import ConnectionPool
+from pydantic import PrivateAttr
+
+from resources.migrations import apply_migrations
+
+POSTGRES_URL_VARIABLE = "SLUICE_POSTGRES_URL"
+
+# Migrations run once per process per URL, however many resource instances share it.
+_migrated_urls: set[str] = set()
+_migration_lock = threading.Lock()
+
+
+class PostgresConfigError(ValueError):
+    """No Postgres URL is configured."""
+
+
+def ensure_migrated(url: str) -> None:
+    """Apply pending migrations the first time this process talks to ``url``."""
+    with _migration_lock:
+        if url not in _migrated_urls:
+            apply_migrations(url)
+            _migrated_urls.add(url)
+
+
+class PostgresResource(ConfigurableResource):
+    """Postgres for the platform's tables (person, person_ip, gender, user_logins, ...).
+
+    ``with pg.connection() as conn:`` lends a pooled connection; the block is one
+    transaction, committed when it ends and rolled back if it raises.
+    """
+
+    url: Optional[str] = None
+    pool_max_size: int = 4
+
+    _pool = PrivateAttr(default=None)
+
+    @property
+    def resolved_url(self) -> str:
+        url = self.url or os.environ.get(POSTGRES_URL_VARIABLE)
+        if not url:
+            raise PostgresConfigError(
+                f"No Postgres configured: set {POSTGRES_URL_VARIABLE} "
+                "(e.g. postgresql://user@host:5432/sluice) or give PostgresResource(url=...). "
+                "`make dev` sets it to the project's embedded Postgres."
+            )
+        return url
+
+    def _get_pool(self) -> ConnectionPool:
+        # A copy of this resource (Dagster makes them per run) may have closed a shared pool.
+        if self._pool is None or self._pool.closed:
+            url = self.resolved_url
+            ensure_migrated(url)
+            # min_size=0: a run that never touches Postgres opens no connection.
+            self._pool = ConnectionPool(
+                url,
+                min_size=0,
+                max_size=self.pool_max_size,
+                open=True,
+                name="sluice-postgres",
+                # Checked on checkout: a restarted server costs one retry, not a failed run.
+                check=ConnectionPool.check_connection,
+            )
+        return self._pool
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        """A connection whose block is one transaction (commit on success, rollback on error)."""
+        # The pool's own context commits on a clean exit and rolls back on an exception.
+        with self._get_pool().connection() as conn:
+            yield conn
+
+    def close(self) -> None:
+        """Close the pool (tests and long-lived processes that swap URLs)."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    # No teardown_after_execution on purpose: it makes Dagster treat the resource as a
+    # generator, and then `build_sensor_context(repository_def=..., resources=...)` refuses
+    # to run outside a `with` block. Idle pooled connections close with the process.
