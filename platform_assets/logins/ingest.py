@@ -1,0 +1,102 @@
+"""One arrival hour of login files -> validated, masked rows in Postgres + its quarantine file."""
+
+from __future__ import annotations
+
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+
+from platform_assets.logins.layout import hour_prefix, is_readable, quarantine_key
+from platform_assets.logins.load import UserLoginsLoad
+from platform_assets.logins.messages import read_login_file
+from platform_assets.logins.pii import protect
+from platform_assets.logins.quarantine import QuarantineFile
+from platform_assets.logins.validate import validate_messages
+
+CHUNK_SIZE = 5000
+
+
+class LoginFileError(RuntimeError):
+    """A landing file could not be read at all (truncated gzip, storage error); names the key."""
+
+
+@dataclass
+class HourResult:
+    hour: datetime
+    files: int = 0
+    skipped_files: list[str] = field(default_factory=list)
+    read: int = 0
+    valid: int = 0
+    quarantined: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    inserted: int = 0
+    quarantine_key: str | None = None
+
+
+def _chunks(iterator, size: int) -> Iterator[list]:
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _rows(valid, keys, hour: datetime):
+    create_date = hour.date()
+    for record, protected in zip(valid.itertuples(index=False), protect(valid, keys.hmac_key, keys.encryption_key)):
+        masked_ip, masked_device_id, encrypted_ip, encrypted_device_id = protected
+        yield (
+            record.message_id, record.user_id, record.device_type, masked_ip, masked_device_id,
+            record.locale, record.app_version, int(record.app_version_num), create_date,
+            encrypted_ip, encrypted_device_id, keys.mask_key_id, hour, record.received_at,
+            record.source_key, int(record.source_line),
+        )  # fmt: skip
+
+
+def _ingest_file(key, storage, load, quarantine, keys, hour, chunk_size, result: HourResult) -> None:
+    with storage.open_read(key) as stream:
+        for chunk in _chunks(read_login_file(key, stream), chunk_size):
+            validated = validate_messages(chunk)
+            load.stage(_rows(validated.valid, keys, hour))
+            quarantine.add(validated.quarantined)
+            result.read += len(chunk)
+            result.valid += len(validated.valid)
+            result.quarantined += len(validated.quarantined)
+            result.reasons.update(r for q in validated.quarantined for r in q.reasons)
+
+
+def ingest_hour(
+    hour: datetime,
+    storage,
+    connection: Callable,
+    keys,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    log: Callable[[str], None] = lambda _msg: None,
+) -> HourResult:
+    """Load every readable file under the hour's landing prefix, in one transaction.
+
+    ``connection()`` is a context manager giving a psycopg connection whose block is one
+    transaction; ``keys`` has ``hmac_key``, ``encryption_key`` and ``mask_key_id``.
+    """
+    result = HourResult(hour)
+    quarantine = QuarantineFile(quarantine_key(hour), hour)
+    with connection() as conn:
+        load = UserLoginsLoad(conn)
+        for obj in storage.list_objects(hour_prefix(hour)):
+            if not is_readable(obj.key):
+                result.skipped_files.append(obj.key)
+                log(f"skipping {obj.key}: not a .json/.jsonl login file")
+                continue
+            result.files += 1
+            try:
+                _ingest_file(obj.key, storage, load, quarantine, keys, hour, chunk_size, result)
+            except (OSError, EOFError, zlib.error) as err:
+                # Bad records are quarantined one by one; an unreadable file fails the hour
+                # (and rolls it back) so it can be fixed and re-run, not silently skipped.
+                raise LoginFileError(f"{obj.key}: cannot read login file: {err}") from err
+        result.inserted = load.upsert()
+        # Inside the transaction: if the quarantine cannot be written, no rows are committed.
+        if quarantine.publish(storage):
+            result.quarantine_key = quarantine.key
+    return result

@@ -1,0 +1,85 @@
+"""Reading login files: archive batches written by the drain, and files users drop in.
+
+Every line of an archive file is an envelope ``{"message_id", "body", "received_at", ...}``
+whose ``body`` is the SQS message text, untouched. A user-dropped ``.jsonl`` has one message
+body per line; a ``.json`` file may be a JSON array of bodies (like the seed's sample).
+Dropped records carry no message id, so one is derived from the file key and position:
+re-reading the same file yields the same ids, and the load stays idempotent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Optional
+
+import orjson
+
+
+@dataclass(frozen=True, repr=False)
+class LoginMessage:
+    message_id: str
+    body: str  # the original message text; holds PII, never log it
+    source_key: str
+    # 1-based line number in .jsonl files, 0-based element index in a JSON array file.
+    source_line: int
+    received_at: Optional[datetime] = None
+
+    def __repr__(self) -> str:
+        return f"LoginMessage({self.message_id!r}, {self.source_key}:{self.source_line})"
+
+
+def derived_message_id(source_key: str, position: int) -> str:
+    return "file-" + hashlib.sha256(f"{source_key}\n{position}".encode()).hexdigest()[:32]
+
+
+def _parse_time(value) -> Optional[datetime]:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _from_line(source_key: str, position: int, line: bytes) -> LoginMessage:
+    try:
+        parsed = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        parsed = None
+    if isinstance(parsed, dict) and isinstance(parsed.get("message_id"), str) and isinstance(parsed.get("body"), str):
+        return LoginMessage(
+            parsed["message_id"], parsed["body"], source_key, position, _parse_time(parsed.get("received_at"))
+        )
+    # Not an envelope: the line itself is a message body (bad JSON is kept, to be quarantined).
+    return LoginMessage(
+        derived_message_id(source_key, position), line.decode("utf-8", errors="replace").strip(), source_key, position
+    )
+
+
+def _from_lines(source_key: str, lines) -> Iterator[LoginMessage]:
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            yield _from_line(source_key, number, line)
+
+
+def read_login_file(source_key: str, stream: IO[bytes]) -> Iterator[LoginMessage]:
+    """Messages of one landing file, in file order; streams ``.jsonl`` line by line."""
+    if not source_key.endswith((".json", ".json.gz")):
+        yield from _from_lines(source_key, stream)
+        return
+    # A JSON array has to be parsed whole; its size is bounded by what a user drops by hand.
+    data = stream.read()
+    try:
+        parsed = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        parsed = None
+    if isinstance(parsed, list):
+        for index, element in enumerate(parsed):
+            body = orjson.dumps(element).decode("utf-8")
+            yield LoginMessage(derived_message_id(source_key, index), body, source_key, index)
+    else:
+        # A single object, or not JSON at all: read it as lines so nothing is lost.
+        yield from _from_lines(source_key, data.splitlines())
