@@ -57,6 +57,9 @@ class _IndexFile:
             for bucket in range(stats.min, stats.max + 1):
                 self.groups.setdefault(bucket, []).append(index)
 
+    def all_ids(self) -> pa.ChunkedArray:
+        return self.parquet.read(columns=["event_id"]).column("event_id")
+
     def ids(self, bucket: int) -> pa.ChunkedArray | None:
         groups = self.groups.get(bucket)
         if not groups:
@@ -72,6 +75,14 @@ def already_published(
     files = [_IndexFile(storage, key) for key in window_index_keys(storage, arrival_hour, window_hours)]
     found: set[str] = set()
     if not files:
+        return found
+    if ids.in_memory:
+        # A small hour: one probe per index file beats one per bucket per file.
+        chunks = [chunk for _, table in ids.bucket_tables() for chunk in table.column("event_id").chunks]
+        candidates = pa.concat_arrays(chunks) if chunks else pa.array([], pa.string())
+        for index_file in files:
+            published = index_file.all_ids()
+            found.update(published.filter(pc.is_in(published, value_set=candidates)).to_pylist())
         return found
     for bucket, table in ids.bucket_tables():
         candidates = table.column("event_id")

@@ -149,6 +149,10 @@ class IdBuckets:
     def _path(self, bucket: int) -> Path:
         return self.directory / f"ids-{bucket}.arrow"
 
+    @property
+    def in_memory(self) -> bool:
+        return self._writers is None
+
     def finish(self) -> None:
         if self._writers is None:
             self._in_memory = self._split()

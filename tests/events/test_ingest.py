@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from platform_assets.events.ingest import ingest_hour
 from tests.events.conftest import event, hour, land, ms
 from tests.events.lake_queries import query
@@ -91,22 +93,24 @@ def test_dirty_hour_matches_the_rules_exactly(storage):
     assert created_at.isoformat() == "2025-01-01T10:01:00+00:00"
 
 
-def test_rerun_changes_nothing_and_redelivery_later_is_quarantined(storage):
+@pytest.mark.parametrize("batch_size", [2, 50_000], ids=["spilled", "in-memory"])
+def test_rerun_changes_nothing_and_redelivery_later_is_quarantined(storage, batch_size):
     dirty_hour(storage)
-    first = ingest_hour(storage, H10)
+    first = ingest_hour(storage, H10, batch_size=batch_size)
     files_before = {o.key: o.size for o in storage.list_objects("lake/")}
-    land(storage, H11, "b-0001.jsonl", [event("a3", "listing-viewed", created_at=ms(H10, 1)), event("n1")])
+    fresh = [event(f"n{i}") for i in range(20)]  # enough for the spilled path to spill
+    land(storage, H11, "b-0001.jsonl", [*fresh[:10], event("a3", "listing-viewed", created_at=ms(H10, 1)), *fresh[10:]])
 
-    later = ingest_hour(storage, H11)
-    assert (later.valid, later.duplicates) == (1, 1)
-    again = ingest_hour(storage, H10)  # its own earlier output is not a duplicate
+    later = ingest_hour(storage, H11, batch_size=batch_size)
+    assert (later.valid, later.duplicates) == (20, 1)
+    again = ingest_hour(storage, H10, batch_size=batch_size)  # its own earlier output is not a duplicate
     assert (again.valid, again.quarantined, again.duplicates) == (first.valid, first.quarantined, first.duplicates)
     assert sorted(again.lake_files) == sorted(first.lake_files)
     files_after = {o.key: o.size for o in storage.list_objects("lake/") if "2025-01-01T10" in o.key}
     assert files_after == {k: v for k, v in files_before.items() if "2025-01-01T10" in k}
 
     ids = [row[0] for row in lake_rows(storage)]
-    assert sorted(ids) == ["a1", "a2", "a3", "late1", "n1", "ok-edge"]
+    assert sorted(ids) == sorted(["a1", "a2", "a3", "late1", "ok-edge"] + [f"n{i}" for i in range(20)])
     q11 = query(storage, "quarantine/events/ingest_date=2025-01-01/ingest_hour=11/", "SELECT event_id, reason FROM t")
     assert q11 == [("a3", "duplicate_id")]
 
