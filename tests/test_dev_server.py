@@ -1,0 +1,117 @@
+"""End to end: `python -m platform_assets.dev_server` serves the UI with sensors running on an
+embedded Postgres, and one SIGTERM stops it and everything it started."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import psycopg
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SENSORS_QUERY = """
+{ repositoriesOrError { ... on RepositoryConnection { nodes {
+    sensors { name sensorState { status } } } } } }
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def graphql(port: int, query: str) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def sensor_statuses(port: int) -> dict:
+    data = graphql(port, SENSORS_QUERY)["data"]["repositoriesOrError"]
+    return {
+        sensor["name"]: sensor["sensorState"]["status"]
+        for repo in data.get("nodes", [])
+        for sensor in repo["sensors"]
+    }
+
+
+def processes_using(data_dir: Path) -> list:
+    found = []
+    for proc in psutil.process_iter(["cmdline", "status"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if str(data_dir) in cmdline and proc.info["status"] != psutil.STATUS_ZOMBIE:
+            found.append(proc)
+    return found
+
+
+def test_dev_server_serves_with_sensors_running_and_stops_cleanly_on_sigterm(tmp_path):
+    port = free_port()
+    home, pg_data = tmp_path / "dagster_home", tmp_path / "postgres"
+    keys_path = tmp_path / "dev-pii-keys.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLUICE_", "DAGSTER_"))}
+    env.update(
+        DAGSTER_HOME=str(home),
+        SLUICE_STORAGE_URL=str(tmp_path / "storage"),
+        SLUICE_POSTGRES_DATA_DIR=str(pg_data),
+        SLUICE_DEV_PORT=str(port),
+        SLUICE_DEV_KEYS_PATH=str(keys_path),
+    )
+    log_path = tmp_path / "dev_server.log"
+    started = time.monotonic()
+    with open(log_path, "wb") as log:
+        launcher = subprocess.Popen(
+            [sys.executable, "-m", "platform_assets.dev_server"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    try:
+        statuses, deadline = {}, started + 90
+        while statuses.get("raw_events_sensor") is None and time.monotonic() < deadline:
+            assert launcher.poll() is None, log_path.read_text()
+            try:
+                statuses = sensor_statuses(port)
+            except (OSError, KeyError, ValueError):
+                time.sleep(0.5)
+        assert statuses.get("raw_events_sensor") == "RUNNING", (statuses, log_path.read_text())
+
+        # Dagster's instance lives in its own database on the embedded server.
+        instance_yaml = yaml.safe_load((home / "dagster.yaml").read_text())
+        dagster_url = instance_yaml["storage"]["postgres"]["postgres_url"]
+        assert dagster_url.startswith("postgresql+psycopg2://") and str(pg_data) in dagster_url
+        with psycopg.connect(dagster_url.replace("+psycopg2", "", 1)) as conn:
+            assert conn.execute("select to_regclass('runs') is not null").fetchone()[0]
+        # The repo's production dagster.yaml keeps the same instance settings.
+        repo_yaml = yaml.safe_load((ROOT / "dagster.yaml").read_text())
+        for section in ("run_coordinator", "telemetry"):
+            assert repo_yaml[section] == instance_yaml[section], section
+
+        children = psutil.Process(launcher.pid).children(recursive=True)
+        assert any("dagster" in " ".join(p.cmdline()) for p in children)
+        postgres = processes_using(pg_data)
+        assert postgres, "embedded Postgres is not running"
+
+        launcher.send_signal(signal.SIGTERM)
+        assert launcher.wait(timeout=30) == 0, log_path.read_text()
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+
+    _, alive = psutil.wait_procs(children + postgres, timeout=5)
+    assert not alive, f"left running: {alive}\n{log_path.read_text()}"
+    assert not processes_using(pg_data)
+    output = log_path.read_text()
+    assert "DEVELOPMENT KEYS" in output
+    for key in json.loads(keys_path.read_text()).values():
+        assert key not in output
