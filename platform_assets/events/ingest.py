@@ -54,7 +54,7 @@ from platform_assets.events.spill import CellStore, IdBuckets
 from resources.storage import StorageResource
 
 DEFAULT_BATCH_SIZE = 50_000
-WRITER_THREADS = 4
+WRITER_THREADS = 4  # overlaps uploads on S3; local writes are syscall-bound
 UNREADABLE_FILE = "unreadable_file"
 
 QUARANTINE_SCHEMA = pa.schema(
