@@ -53,7 +53,7 @@ from platform_assets.events.published_ids import (
 from platform_assets.events.spill import CellStore, IdBuckets
 from resources.storage import StorageResource
 
-DEFAULT_BATCH_SIZE = 50_000
+DEFAULT_BATCH_SIZE = 20_000
 WRITER_THREADS = 4  # overlaps uploads on S3; local writes are syscall-bound
 UNREADABLE_FILE = "unreadable_file"
 
@@ -192,7 +192,6 @@ def ingest_hour(
     arrival_hour: datetime,
     batch_size: int = DEFAULT_BATCH_SIZE,
     spill_dir: Path | None = None,
-    max_open_spill_files: int = 256,
     dedupe_window_hours: int = DEFAULT_WINDOW_HOURS,
 ) -> HourStats:
     """Validate, deduplicate and publish one arrival hour. Safe to run again at any time."""
@@ -207,7 +206,7 @@ def ingest_hour(
         workdir = Path(tmp)
         quarantine = _QuarantineWriter(workdir / "quarantine.parquet")
         # Up to two batches of valid rows stay in memory; beyond that they go to disk.
-        cells = CellStore(workdir, VALID_SCHEMA, memory_rows=2 * batch_size, max_open=max_open_spill_files)
+        cells = CellStore(workdir, VALID_SCHEMA, memory_rows=2 * batch_size)
         ids = IdBuckets(workdir, memory_rows=8 * batch_size)
         unreadable: list[Rejection] = []
 

@@ -10,7 +10,6 @@ size of the hour.
 from __future__ import annotations
 
 import zlib
-from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,20 +40,25 @@ def group_by_cell(table: pa.Table) -> list[tuple[tuple[str, int], pa.Table]]:
 
 
 class CellStore:
-    """Valid events by cell: buffered in memory, flushed to per-cell files past a bound."""
+    """Valid events by cell: buffered in memory; past the bound, each flush becomes one
+    local Arrow IPC file holding one record batch per cell, so the number of spill files
+    follows the number of flushes, not the number of cells (late events can scatter an
+    hour over thousands of cells)."""
 
-    def __init__(self, directory: Path, schema: pa.Schema, memory_rows: int, max_open: int = 256):
+    def __init__(self, directory: Path, schema: pa.Schema, memory_rows: int):
         self.directory = directory
         self.schema = schema
         self.memory_rows = memory_rows
-        self.max_open = max_open
         self._buffer: list[pa.Table] = []
         self._buffered = 0
-        self._open: OrderedDict[tuple, ipc.RecordBatchStreamWriter] = OrderedDict()
-        self._parts: dict[tuple, list[Path]] = {}
-        self._files = 0
+        self._runs: list[Path] = []
+        self._readers: dict[int, ipc.RecordBatchFileReader] = {}
+        self._spilled: dict[tuple, list[tuple[int, int]]] = {}  # cell -> [(run, batch index)]
         self._in_memory: dict[tuple, pa.Table] = {}
-        self.flushes = 0
+
+    @property
+    def flushes(self) -> int:
+        return len(self._runs)
 
     def add(self, table: pa.Table) -> None:
         self._buffer.append(table)
@@ -68,40 +72,33 @@ class CellStore:
         return table
 
     def _flush(self) -> None:
-        self.flushes += 1
-        for cell, part in group_by_cell(self._take_buffer()):
-            self._writer(cell).write_table(part)
-
-    def _writer(self, cell: tuple) -> ipc.RecordBatchStreamWriter:
-        writer = self._open.get(cell)
-        if writer is not None:
-            self._open.move_to_end(cell)
-            return writer
-        if len(self._open) >= self.max_open:
-            _, oldest = self._open.popitem(last=False)
-            oldest.close()
-        # A cell whose writer was closed to make room gets another part file.
-        self._files += 1
-        path = self.directory / f"cell-part-{self._files}.arrow"
-        self._parts.setdefault(cell, []).append(path)
-        writer = self._open[cell] = ipc.new_stream(str(path), self.schema, options=_IPC_OPTIONS)
-        return writer
+        run = len(self._runs)
+        path = self.directory / f"cells-{run}.arrow"
+        self._runs.append(path)
+        batch_index = 0
+        with ipc.new_file(str(path), self.schema, options=_IPC_OPTIONS) as writer:
+            for cell, part in group_by_cell(self._take_buffer()):
+                for batch in part.to_batches():
+                    writer.write_batch(batch)
+                    self._spilled.setdefault(cell, []).append((run, batch_index))
+                    batch_index += 1
 
     def finish(self) -> None:
-        """No more rows: close files; what is still buffered stays in memory, grouped."""
-        for writer in self._open.values():
-            writer.close()
-        self._open.clear()
+        """No more rows: what is still buffered stays in memory, grouped by cell."""
         self._in_memory = dict(group_by_cell(self._take_buffer()))
 
     def cells(self) -> list[tuple]:
-        return sorted(set(self._parts) | set(self._in_memory))
+        return sorted(set(self._spilled) | set(self._in_memory))
+
+    def _reader(self, run: int) -> ipc.RecordBatchFileReader:
+        if run not in self._readers:
+            self._readers[run] = ipc.open_file(pa.memory_map(str(self._runs[run])))
+        return self._readers[run]
 
     def read(self, cell: tuple) -> Iterator[pa.RecordBatch]:
-        """The cell's rows in arrival order: flushed parts first, then the in-memory rest."""
-        for path in self._parts.get(cell, []):
-            with ipc.open_stream(str(path)) as reader:
-                yield from reader
+        """The cell's rows in arrival order: flushed batches first, then the in-memory rest."""
+        for run, index in self._spilled.get(cell, []):
+            yield self._reader(run).get_batch(index)
         if cell in self._in_memory:
             yield from self._in_memory.pop(cell).to_batches()
 
