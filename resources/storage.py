@@ -99,6 +99,14 @@ class LocalBackend:
         shutil.copyfile(local_path, tmp)
         os.replace(tmp, target)
 
+    def move_file(self, local_path: Path, key: str) -> None:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(local_path, target)  # same filesystem: atomic, no copy
+        except OSError:
+            self.put_file(local_path, key)
+
     def put_bytes(self, key: str, data: bytes) -> None:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -184,6 +192,9 @@ class S3Backend:
     def put_file(self, local_path: Path, key: str) -> None:
         # A PUT (or a completed multipart upload) becomes visible all at once.
         self.client.upload_file(str(local_path), self.bucket, self._full(key))
+
+    def move_file(self, local_path: Path, key: str) -> None:
+        self.put_file(local_path, key)
 
     def put_bytes(self, key: str, data: bytes) -> None:
         self.client.put_object(Bucket=self.bucket, Key=self._full(key), Body=data)
@@ -286,6 +297,10 @@ class StorageResource(ConfigurableResource):
     def put_file(self, local_path: Path | str, key: str) -> None:
         """Publish a finished local file atomically at ``key``."""
         self.backend.put_file(Path(local_path), key)
+
+    def move_file(self, local_path: Path | str, key: str) -> None:
+        """Like put_file, but the local file may be consumed (a rename when it can be)."""
+        self.backend.move_file(Path(local_path), key)
 
     @contextmanager
     def open_write(self, key: str, staging_dir: Path | None = None) -> Iterator[IO[bytes]]:

@@ -247,13 +247,13 @@ def ingest_hour(
         q_key = quarantine_key(arrival_hour)
         if quarantine.close():
             stats.bytes_written += quarantine.path.stat().st_size
-            storage.put_file(quarantine.path, q_key)
+            storage.move_file(quarantine.path, q_key)
             stats.quarantine_file = q_key
         else:
             storage.delete(q_key)
         stats.quarantined = quarantine.rows
         if write_id_index(workdir / "ids.parquet", ids, within_hour_copies, published):
-            storage.put_file(workdir / "ids.parquet", id_index_key(arrival_hour))
+            storage.move_file(workdir / "ids.parquet", id_index_key(arrival_hour))
         else:
             storage.delete(id_index_key(arrival_hour))
         _write_manifest(storage, arrival_hour, stats.lake_files, complete=True)
