@@ -17,30 +17,24 @@ import json
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from platform_assets.events.envelope import (
     DUPLICATE_ID,
     FUTURE_TOLERANCE_MS,
     VALID_SCHEMA,
-    RawLine,
     Rejection,
     validate_lines,
 )
 from platform_assets.events.lake_writer import CellResult, write_cell
+from platform_assets.events.landing_reader import landing_keys, read_batches
 from platform_assets.events.layout import (
-    LANDING_SUFFIXES,
     hour_from_epoch_hours,
     id_index_key,
     lake_file_key,
-    landing_hour_prefix,
     manifest_key,
     partition_file_stem,
     quarantine_key,
@@ -50,24 +44,12 @@ from platform_assets.events.published_ids import (
     already_published,
     write_id_index,
 )
+from platform_assets.events.quarantine_writer import QuarantineWriter
 from platform_assets.events.spill import CellStore, IdBuckets
 from resources.storage import StorageResource
 
 DEFAULT_BATCH_SIZE = 20_000
 WRITER_THREADS = 4  # overlaps uploads on S3; local writes are syscall-bound
-UNREADABLE_FILE = "unreadable_file"
-
-QUARANTINE_SCHEMA = pa.schema(
-    [
-        ("raw", pa.string()),
-        ("reason", pa.string()),
-        ("reasons", pa.list_(pa.string())),
-        ("source_key", pa.string()),
-        ("line_number", pa.int64()),
-        ("event_id", pa.string()),
-    ]
-)
-
 
 @dataclass
 class HourStats:
@@ -88,91 +70,6 @@ class HourStats:
     @property
     def files_written(self) -> int:
         return len(self.lake_files) + (1 if self.quarantine_file else 0)
-
-
-class LandingReadError(RuntimeError):
-    pass
-
-
-def landing_keys(storage: StorageResource, arrival_hour: datetime) -> list[tuple[str, int]]:
-    """The hour's landing files in key order (the order that decides which copy wins)."""
-    return [
-        (obj.key, obj.size)
-        for obj in storage.list_objects(landing_hour_prefix(arrival_hour))
-        if obj.key.endswith(LANDING_SUFFIXES)
-    ]
-
-
-def _file_lines(storage: StorageResource, key: str) -> Iterator[tuple[int, bytes]]:
-    """(line number, line) for every non-blank line; CRLF and blank lines tolerated."""
-    with storage.open_read(key) as stream:
-        for number, line in enumerate(stream, 1):
-            line = line.rstrip(b"\r\n")
-            if line.strip():
-                yield number, line
-
-
-def _batches(storage, keys, batch_size, unreadable: list[Rejection]) -> Iterator[list[RawLine]]:
-    batch: list[RawLine] = []
-    seq = 0
-    for key in keys:
-        last_line = 0
-        try:
-            for number, text in _file_lines(storage, key):
-                last_line = number
-                batch.append(RawLine(text, key, number, seq))
-                seq += 1
-                if len(batch) >= batch_size:
-                    yield batch
-                    batch = []
-        except (OSError, EOFError, ValueError) as err:
-            # A corrupt or truncated file: what was read is kept, the rest is recorded as
-            # one quarantined record naming the file, the line and the reason.
-            unreadable.append(
-                Rejection(
-                    raw=f"{type(err).__name__}: {err}",
-                    reasons=[UNREADABLE_FILE],
-                    source_key=key,
-                    line_number=last_line + 1,
-                )
-            )
-    if batch:
-        yield batch
-
-
-class _QuarantineWriter:
-    def __init__(self, path: Path):
-        self.path = path
-        self.rows = 0
-        self._writer: pq.ParquetWriter | None = None
-
-    def write(self, rejections: list[Rejection]) -> None:
-        if not rejections:
-            return
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, QUARANTINE_SCHEMA, compression="zstd")
-        table = pa.table(
-            {
-                "raw": [r.raw for r in rejections],
-                "reason": [";".join(r.reasons) for r in rejections],
-                "reasons": [r.reasons for r in rejections],
-                "source_key": [r.source_key for r in rejections],
-                "line_number": [r.line_number for r in rejections],
-                "event_id": [r.event_id for r in rejections],
-            },
-            schema=QUARANTINE_SCHEMA,
-        )
-        self._writer.write_table(table)
-        self.rows += len(rejections)
-
-    def close(self) -> bool:
-        if self._writer is not None:
-            self._writer.close()
-        return self._writer is not None
-
-
-def _cell_of(event_type: str, epoch_hours: int) -> tuple[str, int]:
-    return (event_type, epoch_hours)
 
 
 def _previous_manifest(storage: StorageResource, arrival_hour: datetime) -> list[str]:
@@ -204,14 +101,14 @@ def ingest_hour(
 
     with tempfile.TemporaryDirectory(dir=spill_dir, prefix="sluice-ingest-") as tmp:
         workdir = Path(tmp)
-        quarantine = _QuarantineWriter(workdir / "quarantine.parquet")
+        quarantine = QuarantineWriter(workdir / "quarantine.parquet")
         # Up to two batches of valid rows stay in memory; beyond that they go to disk.
         cells = CellStore(workdir, VALID_SCHEMA, memory_rows=2 * batch_size)
         ids = IdBuckets(workdir, memory_rows=8 * batch_size)
         unreadable: list[Rejection] = []
 
         # Pass 1: validate and spill.
-        for batch in _batches(storage, [key for key, _ in keys], batch_size, unreadable):
+        for batch in read_batches(storage, [key for key, _ in keys], batch_size, unreadable):
             stats.records_read += len(batch)
             validated = validate_lines(batch, max_created_at)
             quarantine.write(validated.rejected)

@@ -135,3 +135,21 @@ def test_spilled_cells_keep_every_row(local_storage):
     stats = ingest_hour(local_storage, H10, batch_size=7)
     assert (stats.valid, len(stats.lake_files)) == (300, 9)
     assert sorted(row[0] for row in lake_rows(local_storage)) == sorted(f"id{i}" for i in range(300))
+
+
+def test_truncated_gzip_keeps_what_was_read_and_names_the_file(local_storage):
+    import gzip
+
+    lines = [event(f"g{i}", created_at=ms(H10, i % 60)) for i in range(2000)]
+    packed = gzip.compress(("\n".join(lines) + "\n").encode())
+    key = "landing/events/2025/01/01/10/cut.jsonl.gz"
+    local_storage.put_bytes(key, packed[: len(packed) // 2])  # a producer died mid-upload
+    land(local_storage, H10, "whole.jsonl", [event("w1")])
+
+    stats = ingest_hour(local_storage, H10)
+    assert stats.reasons["unreadable_file"] == 1
+    assert stats.valid + stats.quarantined == stats.records_read
+    assert 0 < stats.valid - 1 < 2000  # the readable part of cut.jsonl.gz, plus w1
+    (row,) = query(local_storage, "quarantine/events/", "SELECT source_key, line_number, raw, reason FROM t")
+    assert row[0] == key and row[1] == stats.valid  # the first line it could not read
+    assert row[3] == "unreadable_file" and row[2]  # the error text, for the operator
