@@ -25,9 +25,9 @@ test: install
 demo: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m platform_assets.events.demo
 
-## benchmarks; results in docs/benchmarks.json and docs/benchmarks.md
+## benchmarks (all, or e.g. BENCH=events); results in docs/benchmarks.json and docs/benchmarks.md
 bench: install
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m tests.benchmarks.run
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m tests.benchmarks.run $(BENCH)
 
 lint: install
 	$(BIN)/ruff check .

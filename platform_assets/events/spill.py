@@ -92,7 +92,9 @@ class CellStore:
 
     def _reader(self, run: int) -> ipc.RecordBatchFileReader:
         if run not in self._readers:
-            self._readers[run] = ipc.open_file(pa.memory_map(str(self._runs[run])))
+            # Plain reads, not a memory map: mapped pages would count as resident memory and
+            # grow with the spill, i.e. with the size of the hour.
+            self._readers[run] = ipc.open_file(pa.OSFile(str(self._runs[run])))
         return self._readers[run]
 
     def read(self, cell: tuple) -> Iterator[pa.RecordBatch]:
