@@ -81,7 +81,8 @@ def main() -> int:
     )
     print(sql)
     print(con.sql(sql))
-    print(f"storage: {storage_dir}\nDagster home: {home} (dagster dev -m platform_assets.definitions to browse)")
+    print(f"\nstorage: {storage_dir}\nbrowse the run: DAGSTER_HOME={home} SLUICE_STORAGE_URL={storage_dir} "
+          ".venv/bin/dagster dev -m platform_assets.definitions")
     return 0
 
 

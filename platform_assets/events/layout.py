@@ -13,9 +13,10 @@ from datetime import UTC, datetime, timedelta
 LANDING_PREFIX = "landing/events/"
 LAKE_PREFIX = "lake/events/"
 QUARANTINE_PREFIX = "quarantine/events/"
-# "_" keeps manifests out of every Hive-style reader's listing of the lake.
-MANIFEST_PREFIX = "lake/events/_manifests/"
-ID_INDEX_PREFIX = "lake/events/_ids/"
+# The ingest's own bookkeeping lives outside lake/: a reader's `lake/events/**/*.parquet`
+# glob (DuckDB does not skip "_" folders) must only ever see event files.
+MANIFEST_PREFIX = "state/events/manifests/"
+ID_INDEX_PREFIX = "state/events/ids/"
 LANDING_SUFFIXES = (".jsonl", ".jsonl.gz")
 
 _LANDING_HOUR = re.compile(r"^landing/events/(\d{4})/(\d{2})/(\d{2})/(\d{2})/[^/]+$")

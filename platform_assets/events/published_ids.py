@@ -1,7 +1,7 @@
 """Which of an hour's event ids the lake already holds from OTHER arrival hours.
 
 Every ingested arrival hour also publishes the ids it put in the lake as one small index
-file, ``lake/events/_ids/<arrival>.parquet``, its rows grouped in row groups by a stable
+file, ``state/events/ids/<arrival>.parquet``, its rows grouped in row groups by a stable
 hash bucket of the id. Checking an hour's ids reads, bucket by bucket, only the matching
 row groups of the index files of the arrival hours within ``window_hours`` either side: a
 bounded listing and one id column, never a scan of the lake, and it finds a copy whatever

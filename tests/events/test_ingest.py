@@ -153,3 +153,16 @@ def test_truncated_gzip_keeps_what_was_read_and_names_the_file(local_storage):
     (row,) = query(local_storage, "quarantine/events/", "SELECT source_key, line_number, raw, reason FROM t")
     assert row[0] == key and row[1] == stats.valid  # the first line it could not read
     assert row[3] == "unreadable_file" and row[2]  # the error text, for the operator
+
+
+def test_a_glob_of_the_lake_sees_event_files_only(local_storage):
+    """Users point DuckDB at lake/events/**/*.parquet; bookkeeping must not break that."""
+    import duckdb
+
+    dirty_hour(local_storage)
+    ingest_hour(local_storage, H10)
+    root = local_storage.backend.root
+    (count,) = duckdb.sql(
+        f"SELECT count(*) FROM read_parquet('{root}/lake/events/**/*.parquet', hive_partitioning=true)"
+    ).fetchone()
+    assert count == 5
