@@ -2,13 +2,14 @@
 
 Pass 1 streams every landing line of the hour in batches: invalid records go straight to
 the quarantine writer, valid ones are held per lake cell (type x event hour; in memory up
-to a bound, then spilled to local files), their ids per hash bucket. Between passes the buckets give every later copy of an id
-within the hour. The id index of nearby arrival hours, read bucket by bucket, gives the ids the lake
-already holds (see published_ids.py; never a scan of the lake). Pass 2 writes one Parquet
-file per cell, dropping both kinds of copies, and the hour's own id index.
+to a bound, then spilled to local files), their ids per hash bucket. Between the passes,
+the buckets give every later copy of an id within the hour, and the id index of nearby
+arrival hours gives the ids the lake already holds (published_ids.py; never a scan of the
+lake). Pass 2 writes one Parquet file per cell without either kind of copy, then the
+hour's quarantine file and its own id index.
 
-Memory depends on the batch size (and the largest cell's id set), not the hour's size.
-Every published file is written locally first and moved into place atomically.
+Memory depends on the batch size, not on the size of the hour. Every published file is
+written locally first and moved into place (or uploaded) in one step.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ from platform_assets.events.spill import CellStore, IdBuckets
 from resources.storage import StorageResource
 
 DEFAULT_BATCH_SIZE = 20_000
-WRITER_THREADS = 4  # overlaps uploads on S3; local writes are syscall-bound
+WRITER_THREADS = 4  # overlaps uploads on S3; local writes are bound by file-system calls
+
 
 @dataclass
 class HourStats:
@@ -135,8 +137,8 @@ def ingest_hour(
         }
         _write_manifest(storage, arrival_hour, sorted(set(previous) | planned), complete=False)
 
-        # Pass 2: one lake file per cell, written by a few threads (Parquet encoding and
-        # file I/O release the GIL; with thousands of small cells an hour, they dominate).
+        # Pass 2: one lake file per cell, by a few threads (on S3 the uploads overlap; late
+        # events can scatter an hour over thousands of small cells).
         _publish_cells(storage, cells, arrival_hour, within_hour_copies, published, workdir, quarantine, stats)
 
         for stale in set(previous) - set(stats.lake_files):

@@ -9,6 +9,7 @@ size of the hour.
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,6 +54,7 @@ class CellStore:
         self._buffered = 0
         self._runs: list[Path] = []
         self._readers: dict[int, ipc.RecordBatchFileReader] = {}
+        self._read_lock = threading.Lock()  # pass 2 reads cells from several threads
         self._spilled: dict[tuple, list[tuple[int, int]]] = {}  # cell -> [(run, batch index)]
         self._in_memory: dict[tuple, pa.Table] = {}
 
@@ -100,7 +102,9 @@ class CellStore:
     def read(self, cell: tuple) -> Iterator[pa.RecordBatch]:
         """The cell's rows in arrival order: flushed batches first, then the in-memory rest."""
         for run, index in self._spilled.get(cell, []):
-            yield self._reader(run).get_batch(index)
+            with self._read_lock:
+                batch = self._reader(run).get_batch(index)
+            yield batch
         if cell in self._in_memory:
             yield from self._in_memory.pop(cell).to_batches()
 
