@@ -1,15 +1,5 @@
 """The hourly ARRIVAL-time partitions of the events pipeline."""
 
-import os
+from platform_assets.arrival_hours import hourly_arrival_partitions
 
-from dagster import HourlyPartitionsDefinition
-
-DEFAULT_EVENTS_START = "2025-01-01-00:00"
-
-# end_offset=1: the hour in progress is a partition too, so files landing now are
-# ingested now (and again when more arrive), not an hour later.
-arrival_hours = HourlyPartitionsDefinition(
-    start_date=os.environ.get("SLUICE_EVENTS_START") or DEFAULT_EVENTS_START,
-    timezone="UTC",
-    end_offset=1,
-)
+arrival_hours = hourly_arrival_partitions()
