@@ -32,6 +32,10 @@ class StorageConfigError(ValueError):
     """SLUICE_STORAGE_URL (or the resource's url) cannot be understood."""
 
 
+class StorageAccessError(RuntimeError):
+    """The storage root exists on paper but cannot be used (no bucket, no access, no endpoint)."""
+
+
 @dataclass(frozen=True)
 class StoredObject:
     key: str
@@ -165,6 +169,27 @@ class S3Backend:
     def _full(self, key: str) -> str:
         return self.prefix + key
 
+    @contextmanager
+    def _errors(self, action: str, key: str):
+        """Name the object and the settings to check, instead of a bare botocore traceback."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise FileNotFoundError(f"storage object not found: s3://{self.bucket}/{self._full(key)}") from None
+            raise self._access_error(action, key, err) from err
+        except BotoCoreError as err:
+            raise self._access_error(action, key, err) from err
+
+    def _access_error(self, action: str, key: str, err: Exception) -> StorageAccessError:
+        endpoint = self.endpoint_url or "AWS default"
+        return StorageAccessError(
+            f"cannot {action} s3://{self.bucket}/{self._full(key)}: {err} "
+            f"(check SLUICE_STORAGE_URL, SLUICE_S3_ENDPOINT_URL={endpoint} and AWS credentials)"
+        )
+
     def list(self, prefix: str, start_after: str | None) -> Iterator[StoredObject]:
         kwargs = {"Bucket": self.bucket, "Prefix": self._full(prefix), "MaxKeys": self.page_size}
         if start_after:
@@ -173,7 +198,8 @@ class S3Backend:
         # Hidden names are skipped below the listed directory, as the local walk does.
         below = len(prefix.rpartition("/")[0]) + 1 if "/" in prefix else 0
         while True:
-            page = self.client.list_objects_v2(**kwargs)
+            with self._errors("list", prefix):
+                page = self.client.list_objects_v2(**kwargs)
             for obj in page.get("Contents", []):
                 key = obj["Key"][strip:]
                 if not any(_is_hidden(part) for part in key[below:].split("/")):
@@ -183,24 +209,30 @@ class S3Backend:
             kwargs["ContinuationToken"] = page["NextContinuationToken"]
 
     def open_read(self, key: str) -> IO[bytes]:
-        try:
+        with self._errors("read", key):
             body = self.client.get_object(Bucket=self.bucket, Key=self._full(key))["Body"]
-        except self.client.exceptions.NoSuchKey:
-            raise FileNotFoundError(f"storage object not found: s3://{self.bucket}/{self._full(key)}") from None
         return io.BufferedReader(_BodyReader(body), buffer_size=1 << 20)
 
     def put_file(self, local_path: Path, key: str) -> None:
         # A PUT (or a completed multipart upload) becomes visible all at once.
-        self.client.upload_file(str(local_path), self.bucket, self._full(key))
+        from boto3.exceptions import S3UploadFailedError
+
+        with self._errors("write", key):
+            try:
+                self.client.upload_file(str(local_path), self.bucket, self._full(key))
+            except S3UploadFailedError as err:
+                raise self._access_error("write", key, err) from err
 
     def move_file(self, local_path: Path, key: str) -> None:
         self.put_file(local_path, key)
 
     def put_bytes(self, key: str, data: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self._full(key), Body=data)
+        with self._errors("write", key):
+            self.client.put_object(Bucket=self.bucket, Key=self._full(key), Body=data)
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self._full(key))
+        with self._errors("delete", key):
+            self.client.delete_object(Bucket=self.bucket, Key=self._full(key))
 
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError

@@ -79,3 +79,22 @@ def test_url_defaults_follow_environment(monkeypatch, tmp_path):
     assert (tmp_path / "root" / "k").read_bytes() == b"v"
     monkeypatch.delenv("SLUICE_STORAGE_URL")
     assert StorageResource().resolved_url.endswith(".sluice/storage")
+
+
+def test_a_missing_bucket_fails_naming_the_place_and_the_settings(moto_endpoint):
+    from resources.storage import StorageAccessError
+
+    storage = StorageResource(url="s3://no-such-bucket-here/x", s3_endpoint_url=moto_endpoint)
+    with pytest.raises(StorageAccessError, match=r"s3://no-such-bucket-here/x/landing/.*SLUICE_STORAGE_URL"):
+        list(storage.list_objects("landing/"))
+    with pytest.raises(StorageAccessError, match="cannot write s3://no-such-bucket-here/x/k"):
+        storage.put_bytes("k", b"v")
+
+
+def test_an_unreachable_endpoint_fails_clearly():
+    from resources.storage import StorageAccessError
+
+    storage = StorageResource(url="s3://bucket/x", s3_endpoint_url="http://127.0.0.1:9")
+    storage.backend.client.meta.config.retries = {"max_attempts": 1}
+    with pytest.raises(StorageAccessError, match="127.0.0.1:9"):
+        list(storage.list_objects("landing/"))
