@@ -301,10 +301,6 @@ class StorageResource(ConfigurableResource):
             self._backend = make_backend(self.resolved_url, endpoint)
         return self._backend
 
-    @property
-    def is_remote(self) -> bool:
-        return isinstance(self.backend, S3Backend)
-
     def list_objects(
         self, prefix: str, start_after: str | None = None, limit: int | None = None
     ) -> Iterator[StoredObject]:
