@@ -140,6 +140,9 @@ def ingest_events(context: AssetExecutionContext, config: EventsIngestConfig, st
             "dagster/row_count": totals["valid"],
             "records_read": read,
             "valid": totals["valid"],
+            # valid + quarantined == records_read, every run: nothing is dropped.
+            "quarantined": totals["quarantined"],
+            "quarantined_by_reason": MetadataValue.json(totals["quarantined_by_reason"]),
             "duplicates": totals["duplicates"],
             "types_seen": len(totals["types"]),
             "files_written": totals["lake_files_written"],

@@ -153,6 +153,15 @@ def run(workdir: Path) -> tuple[dict, str]:
         "duckdb_baseline", landing_dir=str(day_dir / "landing" / "events"), out_dir=str(workdir / "duck"),
         first_hour=f"{DAY}T00", hours=24,
     )
+    try:  # the same job with DuckDB held to about our memory
+        capped = _measure(
+            "duckdb_baseline", landing_dir=str(day_dir / "landing" / "events"), out_dir=str(workdir / "duck-1g"),
+            first_hour=f"{DAY}T00", hours=24, memory_limit="1GB",
+        )
+        capped_text = f"{capped['seconds']} s, peak RSS {capped['peak_rss_mb']} MB"
+    except RuntimeError as err:
+        capped = {"error": str(err)[-300:]}
+        capped_text = "failed: " + ("out of memory" if "Out of Memory" in str(err) else str(err)[-120:])
     ours["events_per_second"] = round(DAY_EVENTS / ours["seconds"])
     duck["events_per_second"] = round(DAY_EVENTS / duck["seconds"])
     if input_mb:
@@ -172,6 +181,7 @@ def run(workdir: Path) -> tuple[dict, str]:
 
     results = {
         "day": {"events": DAY_EVENTS, "input_mb": round(input_mb or 0, 1), "sluice_range_run": ours, "duckdb": duck,
+                "duckdb_memory_limit_1gb": capped,
                 "throughput_ratio_vs_duckdb": round(duck["seconds"] / ours["seconds"], 2)},
         "single_hour": hours, "rss_ratio_4m_vs_1m": round(ratio, 2),
         "sensor": sensor, "query": query,
@@ -187,6 +197,7 @@ def run(workdir: Path) -> tuple[dict, str]:
 | DuckDB read_csv + json checks + COPY PARTITION_BY, same rules | {duck['seconds']} | {duck['events_per_second']:,} | {duck.get('mb_per_second', '')} | {duck['peak_rss_mb']} | {duck['lake_files_written']:,} |
 
 Throughput ratio Sluice / DuckDB: **{results['day']['throughput_ratio_vs_duckdb']}** (target >= 1.0).
+DuckDB with `memory_limit='1GB'` (about Sluice's footprint) on the same job: {capped_text}.
 
 Memory does not follow the size of the hour (ingest_hour in a fresh process):
 

@@ -32,11 +32,12 @@ def ingest_hours(storage_url: str, first_hour: str, hours: int) -> dict:
     return totals
 
 
-def duckdb_baseline(landing_dir: str, out_dir: str, first_hour: str, hours: int) -> dict:
+def duckdb_baseline(landing_dir: str, out_dir: str, first_hour: str, hours: int, memory_limit: str | None = None) -> dict:
     from tests.benchmarks.duckdb_events_baseline import ingest_with_duckdb
 
     start = datetime.fromisoformat(first_hour).replace(tzinfo=timezone.utc)
-    result = ingest_with_duckdb(Path(landing_dir), Path(out_dir), [start + timedelta(hours=i) for i in range(hours)])
+    hour_list = [start + timedelta(hours=i) for i in range(hours)]
+    result = ingest_with_duckdb(Path(landing_dir), Path(out_dir), hour_list, memory_limit=memory_limit)
     return {k: result[k] for k in ("read", "valid", "quarantined", "duplicates", "lake_files_written")}
 
 

@@ -58,6 +58,7 @@ def test_range_run_then_single_hour_rerun_locally(dagster_home, tmp_path):
     assert metadata["quarantined_by_reason"].value == {"duplicate_id": 1, "invalid_json": 1}
     lake_metadata = instance.get_latest_materialization_event(AssetKey("events_lake")).asset_materialization.metadata
     assert lake_metadata["valid"].value == 3 and lake_metadata["types_seen"].value == 2
+    assert lake_metadata["valid"].value + lake_metadata["quarantined"].value == lake_metadata["records_read"].value
     assert "user_created" in lake_metadata["top_types"].value
     records = instance.event_log_storage.get_event_records(
         EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION)
