@@ -43,6 +43,16 @@ def _rejections(dropped: pa.RecordBatch) -> list[Rejection]:
     ]
 
 
+def keep_mask(rows, later_copies: set[int], published: set[str]) -> list[bool]:
+    """Which rows (with ``seq`` and ``event_id``) go to the lake: not a later copy of an id
+    within the hour, and not an id the lake already holds. The lake files and the hour's
+    id index both follow this one rule."""
+    return [
+        seq not in later_copies and event_id not in published
+        for seq, event_id in zip(rows.column("seq").to_pylist(), rows.column("event_id").to_pylist())
+    ]
+
+
 def write_cell(
     batches: Iterable[pa.RecordBatch], later_copies: set[int], published: set[str], path: Path
 ) -> CellResult:
@@ -52,10 +62,7 @@ def write_cell(
     writer: pq.ParquetWriter | None = None
     try:
         for batch in batches:
-            keep = [
-                seq not in later_copies and event_id not in published
-                for seq, event_id in zip(batch.column("seq").to_pylist(), batch.column("event_id").to_pylist())
-            ]
+            keep = keep_mask(batch, later_copies, published)
             if not all(keep):
                 mask = pa.array(keep, pa.bool_())
                 result.duplicates.extend(_rejections(batch.filter(pc.invert(mask))))

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from platform_assets.events.lake_writer import keep_mask
 from platform_assets.events.layout import ID_INDEX_PREFIX, id_index_key
 from platform_assets.events.spill import IdBuckets
 from resources.storage import StorageResource
@@ -98,10 +99,7 @@ def write_id_index(path: Path, ids: IdBuckets, dropped_seqs: set[int], published
     rows = 0
     with pq.ParquetWriter(path, INDEX_SCHEMA, compression="zstd") as writer:
         for bucket, table in ids.bucket_tables():
-            keep = [
-                seq not in dropped_seqs and event_id not in published
-                for seq, event_id in zip(table.column("seq").to_pylist(), table.column("event_id").to_pylist())
-            ]
+            keep = keep_mask(table, dropped_seqs, published)
             kept = table.column("event_id").filter(pa.array(keep, pa.bool_()))
             if len(kept):
                 writer.write_table(

@@ -58,10 +58,6 @@ class CellStore:
         self._spilled: dict[tuple, list[tuple[int, int]]] = {}  # cell -> [(run, batch index)]
         self._in_memory: dict[tuple, pa.Table] = {}
 
-    @property
-    def flushes(self) -> int:
-        return len(self._runs)
-
     def add(self, table: pa.Table) -> None:
         self._buffer.append(table)
         self._buffered += table.num_rows
