@@ -11,6 +11,7 @@ import gzip
 import io
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,12 +97,22 @@ class LocalBackend:
         except FileNotFoundError:
             raise FileNotFoundError(f"storage object not found: {key} (under {self.root})") from None
 
-    def put_file(self, local_path: Path, key: str) -> None:
+    @contextmanager
+    def staged(self, key: str, staging_dir: Path | None = None) -> Iterator[Path]:
+        """A hidden sibling of the target, renamed over it when the block ends with a file."""
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex}"
-        shutil.copyfile(local_path, tmp)
-        os.replace(tmp, target)
+        staged = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex}"
+        try:
+            yield staged
+            if staged.exists():
+                os.replace(staged, target)
+        finally:
+            staged.unlink(missing_ok=True)
+
+    def put_file(self, local_path: Path, key: str) -> None:
+        with self.staged(key) as staged:
+            shutil.copyfile(local_path, staged)
 
     def move_file(self, local_path: Path, key: str) -> None:
         target = self.path(key)
@@ -112,12 +123,8 @@ class LocalBackend:
             self.put_file(local_path, key)
 
     def put_bytes(self, key: str, data: bytes) -> None:
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex}"
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
+        with self.staged(key) as staged:
+            staged.write_bytes(data)
 
     def delete(self, key: str) -> None:
         try:
@@ -226,6 +233,15 @@ class S3Backend:
     def move_file(self, local_path: Path, key: str) -> None:
         self.put_file(local_path, key)
 
+    @contextmanager
+    def staged(self, key: str, staging_dir: Path | None = None) -> Iterator[Path]:
+        """A local temporary file, uploaded when the block ends with a file."""
+        with tempfile.TemporaryDirectory(dir=staging_dir, prefix="sluice-stage-") as tmp:
+            staged = Path(tmp) / "object"
+            yield staged
+            if staged.exists():
+                self.put_file(staged, key)
+
     def put_bytes(self, key: str, data: bytes) -> None:
         with self._errors("write", key):
             self.client.put_object(Bucket=self.bucket, Key=self._full(key), Body=data)
@@ -332,14 +348,9 @@ class StorageResource(ConfigurableResource):
 
     @contextmanager
     def open_write(self, key: str, staging_dir: Path | None = None) -> Iterator[IO[bytes]]:
-        """Write through a local staging file published on success only."""
-        import tempfile
-
-        with tempfile.TemporaryDirectory(dir=staging_dir, prefix="sluice-write-") as tmp:
-            local = Path(tmp) / "object"
-            with open(local, "wb") as f:
-                yield f
-            self.put_file(local, key)
+        """Write through a staged file published on success only."""
+        with self.staged_file(key, staging_dir) as path, open(path, "wb") as f:
+            yield f
 
     @contextmanager
     def staged_file(self, key: str, staging_dir: Path | None = None) -> Iterator[Path]:
@@ -348,24 +359,8 @@ class StorageResource(ConfigurableResource):
         Locally the file is written as a hidden sibling and renamed (no copy); on S3 it is
         uploaded. Nothing is published if the block raises or leaves no file behind.
         """
-        import tempfile
-
-        if isinstance(self.backend, LocalBackend):
-            target = self.backend.path(key)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            staged = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex}"
-            try:
-                yield staged
-                if staged.exists():
-                    os.replace(staged, target)
-            finally:
-                staged.unlink(missing_ok=True)
-            return
-        with tempfile.TemporaryDirectory(dir=staging_dir, prefix="sluice-stage-") as tmp:
-            staged = Path(tmp) / "object"
-            yield staged
-            if staged.exists():
-                self.put_file(staged, key)
+        with self.backend.staged(key, staging_dir) as path:
+            yield path
 
     def delete(self, key: str) -> None:
         self.backend.delete(key)
