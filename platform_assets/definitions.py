@@ -1,35 +1,26 @@
 """The code location: every asset, check, sensor, job and resource of Sluice.
 
 Load it with ``dagster dev -m platform_assets.definitions`` (attribute ``defs``).
+Domains are listed in platform_assets/domains.py; the jobs declared in ``jobs/*.yaml``
+(SLUICE_JOBS_DIR) are added here, so reloading the code location deploys them.
 Resources read their settings from SLUICE_* environment variables when first used, so
 the same definitions run on embedded defaults, against moto in tests, or on AWS.
 """
 
 from dagster import Definitions
 
-# Domain modules, not their Definitions objects: Dagster refuses a module that holds more
-# than one Definitions object at module scope.
-from platform_assets.events import definitions as events
-from platform_assets.logins import definitions as logins
-from platform_assets.people import definitions as people
-from resources.postgres import PostgresResource
-from resources.queue import LoginQueueResource
-from resources.secrets import PiiKeysResource
-from resources.storage import StorageResource
+from platform_assets.domains import build_resources, domain_definitions
+from platform_assets.jobs.declared_jobs import declared_jobs_definitions
+
+__all__ = ["build_resources", "defs"]
 
 
-def build_resources() -> dict:
-    return {
-        "storage": StorageResource(),
-        "postgres": PostgresResource(),
-        "pii_keys": PiiKeysResource(),
-        "login_queue": LoginQueueResource(),
-    }
+
+def _code_location() -> Definitions:
+    # Built in a function: a second Definitions at module scope would make Dagster refuse
+    # the module.
+    domains = domain_definitions()
+    return Definitions.merge(domains, declared_jobs_definitions(domains))
 
 
-defs = Definitions.merge(
-    events.events_defs,
-    people.people_defs,
-    logins.logins_defs,
-    Definitions(resources=build_resources()),
-)
+defs = _code_location()

@@ -1,0 +1,188 @@
+"""Jobs and schedules declared in `jobs/*.yaml`, checked against the code location's assets.
+
+Loading the code location calls `declared_jobs_definitions`: every file becomes a job (and a
+schedule when it has a cron), so committing a file and reloading is the whole deployment and
+deleting the file removes the job. Any broken file stops the load with every problem listed:
+a code location that silently dropped a job would be worse than one that refuses to load.
+"""
+
+from __future__ import annotations
+
+import os
+import zoneinfo
+from collections.abc import Iterable
+from pathlib import Path
+
+from dagster import (
+    AssetSelection,
+    DefaultScheduleStatus,
+    Definitions,
+    RunRequest,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
+    SkipReason,
+    TimeWindowPartitionsDefinition,
+    define_asset_job,
+    partition_loading_context,
+)
+from dagster._core.errors import DagsterError
+
+from platform_assets.jobs.job_file import JobFileProblem, JobSpec, parse_job_file
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+JOBS_DIR_VARIABLE = "SLUICE_JOBS_DIR"
+# Tag on every run of a declared job: which file it came from, for the UI's run filters.
+SOURCE_TAG = "sluice/job_file"
+
+
+class JobFilesError(ValueError):
+    """One or more job files are invalid; the message lists every problem, one per line."""
+
+    def __init__(self, problems: list[JobFileProblem]):
+        self.problems = problems
+        lines = "\n".join(f"  {problem}" for problem in problems)
+        super().__init__(f"{len(problems)} problem(s) in job files:\n{lines}")
+
+
+def jobs_dir() -> Path:
+    """`SLUICE_JOBS_DIR`, default `jobs/` in the repo."""
+    configured = os.environ.get(JOBS_DIR_VARIABLE, "").strip()
+    return Path(configured).expanduser() if configured else PROJECT_ROOT / "jobs"
+
+
+def job_files(directory: Path) -> list[Path]:
+    """The declared job files, sorted; hidden files (editor swap files, ...) are not jobs."""
+    if not directory.is_dir():
+        return []
+    return sorted(
+        path
+        for pattern in ("*.yaml", "*.yml")
+        for path in directory.glob(pattern)
+        if not path.name.startswith(".")
+    )
+
+
+def check_job_files(
+    paths: Iterable[Path], domain_defs: Definitions
+) -> tuple[list[tuple[JobSpec, AssetSelection, object]], list[JobFileProblem]]:
+    """Parse every file and resolve it against the assets; returns (resolved, problems)."""
+    graph = domain_defs.resolve_asset_graph()
+    taken = {job.name for job in domain_defs.jobs or []} | {
+        schedule.name for schedule in domain_defs.schedules or []
+    }
+    resolved, problems = [], []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        spec, file_problems = parse_job_file(path)
+        problems.extend(file_problems)
+        if spec is None:
+            continue
+        if spec.name in seen:
+            problems.append(
+                JobFileProblem(path, "name", f"job {spec.name!r} is also declared by {seen[spec.name]}")
+            )
+            continue
+        seen[spec.name] = path
+        if spec.name in taken or spec.schedule_name in taken:
+            problems.append(
+                JobFileProblem(path, "name", f"{spec.name!r} is already a job or schedule of the platform")
+            )
+            continue
+        selection, partitions_def, selection_problems = _resolve_selection(spec, graph)
+        problems.extend(selection_problems)
+        problems.extend(_schedule_problems(spec, partitions_def))
+        if not selection_problems:
+            resolved.append((spec, selection, partitions_def))
+    return resolved, problems
+
+
+def declared_jobs_definitions(domain_defs: Definitions, directory: Path | None = None) -> Definitions:
+    """The jobs and schedules of every job file, or JobFilesError naming each bad file and field."""
+    resolved, problems = check_job_files(job_files(directory or jobs_dir()), domain_defs)
+    if problems:
+        raise JobFilesError(problems)
+    jobs, schedules = [], []
+    for spec, selection, partitions_def in resolved:
+        job = define_asset_job(
+            name=spec.name,
+            selection=selection,
+            description=spec.description or f"Declared in {spec.path.name}.",
+            tags={**spec.tags, SOURCE_TAG: spec.path.name},
+        )
+        jobs.append(job)
+        if spec.cron:
+            schedules.append(_schedule(spec, job, partitions_def))
+    return Definitions(jobs=jobs, schedules=schedules)
+
+
+def _resolve_selection(spec: JobSpec, graph):
+    try:
+        selection = AssetSelection.from_coercible(list(spec.selection))
+        keys = selection.resolve(graph)
+    except DagsterError as err:
+        return None, None, [JobFileProblem(spec.path, "selection", str(err).split("\n")[0])]
+    if not keys:
+        return None, None, [JobFileProblem(spec.path, "selection", f"{list(spec.selection)} selects no assets")]
+    external = sorted(k.to_user_string() for k in keys if not graph.get(k).is_materializable)
+    if external:
+        reason = f"selects assets that cannot be materialized (external): {', '.join(external)}"
+        return None, None, [JobFileProblem(spec.path, "selection", reason)]
+    partitions = {graph.get(k).partitions_def for k in keys} - {None}
+    if len(partitions) > 1:
+        reason = "mixes assets with different partitions; one job runs one kind of partition"
+        return None, None, [JobFileProblem(spec.path, "selection", reason)]
+    return selection, next(iter(partitions), None), []
+
+
+def _schedule_problems(spec: JobSpec, partitions_def) -> list[JobFileProblem]:
+    if not spec.cron:
+        return []
+    problems = []
+    try:
+        # Dagster's own check of the expression, so what passes here also loads.
+        ScheduleDefinition(name=spec.schedule_name, cron_schedule=spec.cron, job_name=spec.name)
+    except DagsterError as err:
+        problems.append(JobFileProblem(spec.path, "cron", str(err).split("\n")[0]))
+    try:
+        zoneinfo.ZoneInfo(spec.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        problems.append(JobFileProblem(spec.path, "timezone", f"unknown time zone {spec.timezone!r}"))
+    if partitions_def is not None and not isinstance(partitions_def, TimeWindowPartitionsDefinition):
+        reason = (
+            f"the selection is partitioned by {type(partitions_def).__name__}; a schedule can only "
+            "pick a partition of time-partitioned assets (its sensor runs the others)"
+        )
+        problems.append(JobFileProblem(spec.path, "cron", reason))
+    return problems
+
+
+def _schedule(spec: JobSpec, job, partitions_def) -> ScheduleDefinition:
+    status = DefaultScheduleStatus.RUNNING if spec.schedule_running else DefaultScheduleStatus.STOPPED
+    description = f"Declared in {spec.path.name}: `{spec.cron}` ({spec.timezone})."
+    if partitions_def is None:
+        return ScheduleDefinition(
+            name=spec.schedule_name,
+            cron_schedule=spec.cron,
+            execution_timezone=spec.timezone,
+            job=job,
+            default_status=status,
+            description=description,
+        )
+
+    def latest_complete_partition(context: ScheduleEvaluationContext):
+        # A tick at 11:10 runs the 10:00 hour: the last partition that has fully ended.
+        with partition_loading_context(effective_dt=context.scheduled_execution_time):
+            key = partitions_def.get_last_partition_key()
+        if key is None:
+            return SkipReason("no partition has ended yet")
+        return RunRequest(partition_key=key)
+
+    return ScheduleDefinition(
+        name=spec.schedule_name,
+        cron_schedule=spec.cron,
+        execution_timezone=spec.timezone,
+        job=job,
+        execution_fn=latest_complete_partition,
+        default_status=status,
+        description=description + " Each tick runs the latest partition that has ended.",
+    )
