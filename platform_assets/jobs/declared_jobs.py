@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import zoneinfo
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 
 from dagster import (
     AssetSelection,
+    DagsterError,
     DefaultScheduleStatus,
     Definitions,
     RunRequest,
@@ -23,9 +25,7 @@ from dagster import (
     SkipReason,
     TimeWindowPartitionsDefinition,
     define_asset_job,
-    partition_loading_context,
 )
-from dagster._core.errors import DagsterError
 
 from platform_assets.jobs.job_file import JobFileProblem, JobSpec, parse_job_file
 
@@ -117,7 +117,9 @@ def declared_jobs_definitions(domain_defs: Definitions, directory: Path | None =
 
 def _resolve_selection(spec: JobSpec, graph):
     try:
-        selection = AssetSelection.from_coercible(list(spec.selection))
+        # Assets made together by one op (events_lake and quarantined_events) can only run
+        # together: selecting one brings its siblings, as materializing it in the UI does.
+        selection = AssetSelection.from_coercible(list(spec.selection)).required_multi_asset_neighbors()
         keys = selection.resolve(graph)
     except DagsterError as err:
         return None, None, [JobFileProblem(spec.path, "selection", str(err).split("\n")[0])]
@@ -131,6 +133,13 @@ def _resolve_selection(spec: JobSpec, graph):
     if len(partitions) > 1:
         reason = "mixes assets with different partitions; one job runs one kind of partition"
         return None, None, [JobFileProblem(spec.path, "selection", reason)]
+    try:
+        # Build the job once here so that whatever Dagster would refuse at load time is
+        # reported against the file instead.
+        define_asset_job(spec.name, selection=selection).resolve(asset_graph=graph)
+    except DagsterError as err:
+        cause = err.__cause__ if isinstance(err.__cause__, DagsterError) else err
+        return None, None, [JobFileProblem(spec.path, "selection", str(cause).split("\n")[0])]
     return selection, next(iter(partitions), None), []
 
 
@@ -156,6 +165,15 @@ def _schedule_problems(spec: JobSpec, partitions_def) -> list[JobFileProblem]:
     return problems
 
 
+def last_ended_partition(partitions_def: TimeWindowPartitionsDefinition, now: datetime) -> str | None:
+    """The key of the newest partition whose window ends at or before `now`."""
+    current = partitions_def.get_partition_key_for_timestamp(now.timestamp())
+    current_start = partitions_def.time_window_for_partition_key(current).start
+    if current_start.timestamp() <= partitions_def.start.timestamp():
+        return None
+    return partitions_def.get_partition_key_for_timestamp(current_start.timestamp() - 1)
+
+
 def _schedule(spec: JobSpec, job, partitions_def) -> ScheduleDefinition:
     status = DefaultScheduleStatus.RUNNING if spec.schedule_running else DefaultScheduleStatus.STOPPED
     description = f"Declared in {spec.path.name}: `{spec.cron}` ({spec.timezone})."
@@ -170,9 +188,9 @@ def _schedule(spec: JobSpec, job, partitions_def) -> ScheduleDefinition:
         )
 
     def latest_complete_partition(context: ScheduleEvaluationContext):
-        # A tick at 11:10 runs the 10:00 hour: the last partition that has fully ended.
-        with partition_loading_context(effective_dt=context.scheduled_execution_time):
-            key = partitions_def.get_last_partition_key()
+        # A tick at 11:15 runs the 10:00 hour: the last partition that has fully ended (the
+        # partitions may include the hour in progress, end_offset=1, so not "the last one").
+        key = last_ended_partition(partitions_def, context.scheduled_execution_time)
         if key is None:
             return SkipReason("no partition has ended yet")
         return RunRequest(partition_key=key)
