@@ -23,6 +23,17 @@ SENSORS_QUERY = """
 """
 
 
+JOBS_QUERY = """
+{ repositoriesOrError { ... on RepositoryConnection { nodes {
+    jobs { name } schedules { name cronSchedule scheduleState { status } } } } } }
+"""
+
+RELOAD = """
+mutation { reloadRepositoryLocation(repositoryLocationName: "platform_assets.definitions") {
+    __typename ... on WorkspaceLocationEntry { locationOrLoadError { __typename } } } }
+"""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -48,6 +59,21 @@ def sensor_statuses(port: int) -> dict:
     }
 
 
+def jobs_and_schedules(port: int) -> tuple[set, dict]:
+    nodes = graphql(port, JOBS_QUERY)["data"]["repositoriesOrError"]["nodes"]
+    jobs = {job["name"] for repo in nodes for job in repo["jobs"]}
+    schedules = {
+        s["name"]: (s["cronSchedule"], s["scheduleState"]["status"]) for repo in nodes for s in repo["schedules"]
+    }
+    return jobs, schedules
+
+
+def reload_code_location(port: int) -> None:
+    result = graphql(port, RELOAD)["data"]["reloadRepositoryLocation"]
+    assert result["__typename"] == "WorkspaceLocationEntry", result
+    assert result["locationOrLoadError"]["__typename"] == "RepositoryLocation", result
+
+
 def processes_using(data_dir: Path) -> list:
     found = []
     for proc in psutil.process_iter(["cmdline", "status"]):
@@ -61,6 +87,8 @@ def test_dev_server_serves_with_sensors_running_and_stops_cleanly_on_sigterm(tmp
     port = free_port()
     home, pg_data = tmp_path / "dagster_home", tmp_path / "postgres"
     keys_path = tmp_path / "dev-pii-keys.json"
+    jobs_dir = tmp_path / "jobs"
+    jobs_dir.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLUICE_", "DAGSTER_"))}
     env.update(
         DAGSTER_HOME=str(home),
@@ -68,6 +96,7 @@ def test_dev_server_serves_with_sensors_running_and_stops_cleanly_on_sigterm(tmp
         SLUICE_POSTGRES_DATA_DIR=str(pg_data),
         SLUICE_DEV_PORT=str(port),
         SLUICE_DEV_KEYS_PATH=str(keys_path),
+        SLUICE_JOBS_DIR=str(jobs_dir),
     )
     log_path = tmp_path / "dev_server.log"
     started = time.monotonic()
@@ -96,6 +125,20 @@ def test_dev_server_serves_with_sensors_running_and_stops_cleanly_on_sigterm(tmp
         repo_yaml = yaml.safe_load((ROOT / "dagster.yaml").read_text())
         for section in ("run_coordinator", "telemetry"):
             assert repo_yaml[section] == instance_yaml[section], section
+
+        # Declaring a job is committing a file and reloading the code location.
+        assert "lake_sweep" not in jobs_and_schedules(port)[0]
+        (jobs_dir / "lake_sweep.yaml").write_text(
+            "selection: events_lake\ncron: '45 * * * *'\ndescription: added while serving\n"
+        )
+        reload_code_location(port)
+        jobs, schedules = jobs_and_schedules(port)
+        assert "lake_sweep" in jobs
+        assert schedules["lake_sweep_schedule"] == ("45 * * * *", "RUNNING")
+        (jobs_dir / "lake_sweep.yaml").unlink()
+        reload_code_location(port)
+        jobs, schedules = jobs_and_schedules(port)
+        assert "lake_sweep" not in jobs and "lake_sweep_schedule" not in schedules
 
         children = psutil.Process(launcher.pid).children(recursive=True)
         assert any("dagster" in " ".join(p.cmdline()) for p in children)
