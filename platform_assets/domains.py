@@ -8,6 +8,7 @@ A function, not a module-level Definitions: Dagster refuses a module that holds 
 from dagster import Definitions
 
 # Domain modules, not their Definitions objects (same reason as above).
+from ml import definitions as ml
 from platform_assets.events import definitions as events
 from platform_assets.logins import definitions as logins
 from platform_assets.people import definitions as people
@@ -31,5 +32,6 @@ def domain_definitions() -> Definitions:
         events.events_defs,
         people.people_defs,
         logins.logins_defs,
+        ml.iris_defs,
         Definitions(resources=build_resources()),
     )
