@@ -9,6 +9,7 @@ from dagster import Definitions
 
 # Domain modules, not their Definitions objects (same reason as above).
 from ml import definitions as ml
+from platform_assets.customers import definitions as customers
 from platform_assets.events import definitions as events
 from platform_assets.logins import definitions as logins
 from platform_assets.people import definitions as people
@@ -33,5 +34,6 @@ def domain_definitions() -> Definitions:
         people.people_defs,
         logins.logins_defs,
         ml.iris_defs,
+        customers.customers_defs,
         Definitions(resources=build_resources()),
     )
