@@ -9,6 +9,7 @@ from dagster import Definitions
 
 # Domain modules, not their Definitions objects (same reason as above).
 from ml import definitions as ml
+from platform_assets.catalog import definitions as catalog
 from platform_assets.customers import definitions as customers
 from platform_assets.events import definitions as events
 from platform_assets.logins import definitions as logins
@@ -35,5 +36,6 @@ def domain_definitions() -> Definitions:
         logins.logins_defs,
         ml.iris_defs,
         customers.customers_defs,
+        catalog.catalog_defs,
         Definitions(resources=build_resources()),
     )
