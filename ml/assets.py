@@ -53,7 +53,9 @@ class IrisDatasetConfig(Config):
         )
     ],
 )
-def iris_dataset(context: AssetExecutionContext, config: IrisDatasetConfig, storage: StorageResource):
+def iris_dataset(
+    context: AssetExecutionContext, config: IrisDatasetConfig, storage: StorageResource
+):
     """The Iris CSV pulled from its source (config `source`, $SLUICE_IRIS_SOURCE or the shipped
     copy), stored as `datasets/iris/<sha256>.csv` and validated with pandera (four positive
     measurements, a known species, no duplicate rows). Rejected rows, with every reason, are in
@@ -71,7 +73,9 @@ def iris_dataset(context: AssetExecutionContext, config: IrisDatasetConfig, stor
         if err.rows is not None:  # CSV with the wrong columns: keep every row, then fail
             q_key = quarantine_key(pulled.sha256)
             rejected = whole_file_rejection(err.rows, err.reason)
-            storage.put_bytes(q_key, parquet_bytes(quarantine_table(err.rows, rejected, pulled.sha256)))
+            storage.put_bytes(
+                q_key, parquet_bytes(quarantine_table(err.rows, rejected, pulled.sha256))
+            )
             context.log.error(f"all {len(err.rows)} rows quarantined at {q_key}")
         raise Failure(description=str(err), metadata={"reason": err.reason}) from None
 
@@ -80,7 +84,9 @@ def iris_dataset(context: AssetExecutionContext, config: IrisDatasetConfig, stor
     if not storage.exists(key):  # content-addressed: the same bytes are stored once
         storage.put_bytes(key, pulled.data)
     q_key = quarantine_key(pulled.sha256)
-    storage.put_bytes(q_key, parquet_bytes(quarantine_table(raw, validation.rejected, pulled.sha256)))
+    storage.put_bytes(
+        q_key, parquet_bytes(quarantine_table(raw, validation.rejected, pulled.sha256))
+    )
     rows_read, rows_valid = len(raw), len(validation.valid)
     if rows_valid == 0:
         raise Failure(description=f"{shown}: all {rows_read} rows were quarantined ({q_key})")
@@ -99,7 +105,9 @@ def iris_dataset(context: AssetExecutionContext, config: IrisDatasetConfig, stor
             "rows_quarantined": rows_read - rows_valid,
             "quarantined_by_reason": MetadataValue.json(validation.reason_counts),
             "quarantine_path": MetadataValue.path(q_key),
-            "species": MetadataValue.json(validation.valid["species"].value_counts().sort_index().to_dict()),
+            "species": MetadataValue.json(
+                validation.valid["species"].value_counts().sort_index().to_dict()
+            ),
         },
         data_version=DataVersion(pulled.sha256),
         check_results=[
@@ -135,10 +143,14 @@ def iris_model(context: AssetExecutionContext, storage: StorageResource):
     """A scikit-learn pipeline (scaler + logistic regression) trained on the current
     `iris_dataset` with a stratified split and a fixed seed. Stored immutably at
     `models/iris/<version>/` (model.joblib, metrics.json); the version is a hash of the dataset
-    and the training code. `models/iris/LATEST` moves to it only when `iris_model_accuracy` passes."""
+    and the training code. `models/iris/LATEST` moves to it only when `iris_model_accuracy`
+    passes."""
     sha = registry.current_dataset_sha(storage)
     if sha is None:
-        raise Failure(description=f"no dataset yet ({registry.CURRENT_DATASET_KEY} is missing): materialize iris_dataset first")
+        raise Failure(
+            description=f"no dataset yet ({registry.CURRENT_DATASET_KEY} is missing): "
+            "materialize iris_dataset first"
+        )
     key = registry.dataset_key(sha)
     valid = validate_iris(read_iris_csv(storage.read_bytes(key), key)).valid
     try:
@@ -160,7 +172,9 @@ def iris_model(context: AssetExecutionContext, storage: StorageResource):
     if not written:
         stored = registry.read_metrics(storage, version)
         if {k: stored.get(k) for k in METRIC_KEYS} != {k: metrics[k] for k in METRIC_KEYS}:
-            context.log.warning(f"version {version} exists with other metrics; keeping the stored artifact")
+            context.log.warning(
+                f"version {version} exists with other metrics; keeping the stored artifact"
+            )
         metrics = stored  # the stored artifact is what LATEST would point at
 
     previous = registry.latest_version(storage)

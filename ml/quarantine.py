@@ -13,7 +13,7 @@ QUARANTINE_PREFIX = "quarantine/iris"
 
 QUARANTINE_SCHEMA = pa.schema(
     [
-        pa.field("dataset_key", pa.string(), nullable=False),
+        pa.field("dataset_sha256", pa.string(), nullable=False),
         pa.field("line", pa.int64(), nullable=False),
         pa.field("reasons", pa.list_(pa.string()), nullable=False),
         # The row's text exactly as read (canonical column names, extra columns included), as JSON.
@@ -27,14 +27,14 @@ def quarantine_key(sha256: str) -> str:
     return f"{QUARANTINE_PREFIX}/{sha256}.parquet"
 
 
-def quarantine_table(raw: pd.DataFrame, rejected: pd.DataFrame, dataset_key: str) -> pa.Table:
+def quarantine_table(raw: pd.DataFrame, rejected: pd.DataFrame, dataset_sha256: str) -> pa.Table:
     """Join rejected ``line``/``reasons`` back to the raw rows (read_iris_csv's frame)."""
     columns = [c for c in raw.columns if c != "line"]
     rows = raw.set_index("line").loc[rejected["line"], columns]
     records = [json.dumps(row, ensure_ascii=False) for row in rows.to_dict("records")]
     return pa.table(
         {
-            "dataset_key": [dataset_key] * len(rejected),
+            "dataset_sha256": [dataset_sha256] * len(rejected),
             "line": rejected["line"].astype("int64").tolist(),
             "reasons": [list(r) for r in rejected["reasons"]],
             "raw_record": records,

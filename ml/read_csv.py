@@ -74,7 +74,9 @@ def read_iris_csv(data: bytes, name: str) -> pd.DataFrame:
     doubled = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
     if doubled:
         raise IrisFileError(
-            name, "ambiguous_columns", f"several header columns mean {', '.join(doubled)} ({header})"
+            name,
+            "ambiguous_columns",
+            f"several header columns mean {', '.join(doubled)} ({header})",
         )
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:

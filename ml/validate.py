@@ -132,7 +132,9 @@ def validate_iris(raw: pd.DataFrame) -> IrisValidation:
     passed = typed(text.loc[~text.index.isin(list(reasons))])
     for index, checks in _failed_rows(IRIS_SCHEMA, passed).items():
         if checks != [UNIQUENESS_CHECK]:  # every other rule was applied to the raw text above
-            raise RuntimeError(f"iris schema: unexpected failure {checks} at line {text.at[index, 'line']}")
+            raise RuntimeError(
+                f"iris schema: unexpected failure {checks} at line {text.at[index, 'line']}"
+            )
         reasons.setdefault(index, []).append(DUPLICATE_ROW)
 
     valid = passed.loc[~passed.index.isin(list(reasons))].reset_index(drop=True)
