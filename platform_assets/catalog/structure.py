@@ -38,10 +38,11 @@ def merge(a: Structure, b: Structure) -> Structure:
         return out
     if isinstance(a, list) and isinstance(b, list):
         return [merge(a[0] if a else "NULL", b[0] if b else "NULL")]
-    if a in _INTEGERS and b in _INTEGERS:
-        return "HUGEINT"
-    if a in _NUMBERS and b in _NUMBERS:
-        return "DOUBLE"
+    if isinstance(a, str) and isinstance(b, str):
+        if a in _INTEGERS and b in _INTEGERS:
+            return "HUGEINT"
+        if a in _NUMBERS and b in _NUMBERS:
+            return "DOUBLE"
     return "JSON"
 
 
@@ -65,7 +66,7 @@ def column_type(structure: Structure) -> Structure:
         return {key: column_type(structure[key]) for key in sorted(structure)}
     if isinstance(structure, list):
         return [column_type(structure[0] if structure else "NULL")]
-    if structure in _INTEGERS:
+    if structure in _INTEGERS:  # a str here: lists and dicts were handled above
         return "BIGINT"
     if structure == "JSON":
         return "VARCHAR"
