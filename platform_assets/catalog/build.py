@@ -2,31 +2,32 @@
 
 The new catalog is written to a hidden file next to the old one and renamed over it, so a
 reader (the query CLI, a notebook) sees the old catalog or the new one, never half of one.
-Each lake file's attribute structure is kept in ``sluice.file_structures``; the next build
-reads only files it has not seen (by key and size), so a refresh after an hourly ingest
-reads that hour's files, not the whole lake.
+Besides the views it holds ``sluice.tables`` (every view, what it reads, its columns),
+``sluice.build`` (storage root, time) and ``sluice.file_structures`` (infer.py's cache).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import reduce
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from platform_assets.catalog.connection import connect, quote_identifier, sql_literal
 from platform_assets.catalog.discover import LAKE_PREFIX, FileDataset, Inventory, discover
+from platform_assets.catalog.infer import (
+    CATALOG_FORMAT,
+    cached_structures,
+    infer_structures,
+    type_structure,
+)
 from platform_assets.catalog.naming import attribute_columns, view_names
-from platform_assets.catalog.structure import column_type, merge, top_level
+from platform_assets.catalog.records import view_columns, write_records
 from platform_assets.catalog.views import (
     TYPE_VIEW_LEADING,
     TYPE_VIEW_TRAILING,
@@ -34,10 +35,8 @@ from platform_assets.catalog.views import (
     event_type_view,
     events_view,
 )
-from resources.storage import StorageResource, StoredObject
+from resources.storage import StorageResource
 
-CATALOG_FORMAT = 1
-INFER_BATCH_FILES = 500
 EVENTS_VIEW = "events"
 CUSTOMERS_VIEW = "customers"
 
@@ -63,66 +62,6 @@ class CatalogBuild:
     inferred_files: int = 0
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
-
-
-def cached_structures(path: Path) -> dict[str, tuple[int, str]]:
-    """key -> (size, structure) from an earlier catalog; empty when there is none to trust."""
-    if not path.exists():
-        return {}
-    try:
-        with duckdb.connect(str(path), read_only=True) as con:
-            version = con.execute("SELECT catalog_format FROM sluice.build").fetchone()
-            if not version or version[0] != CATALOG_FORMAT:
-                return {}
-            rows = con.execute("SELECT key, size, structure FROM sluice.file_structures").fetchall()
-    except duckdb.Error as err:
-        log.warning("ignoring the structures cached in %s (%s); inferring every file", path, err)
-        return {}
-    return {key: (size, structure) for key, size, structure in rows}
-
-
-def _infer_batch(con, uris: list[str]) -> dict[str, str]:
-    rows = con.execute(
-        "SELECT filename, json_group_structure(CAST(attributes AS JSON)) "
-        "FROM read_parquet(?, filename = true) GROUP BY filename",
-        [uris],
-    ).fetchall()
-    return dict(rows)
-
-
-def infer_structures(con, storage: StorageResource, files: list[StoredObject]) -> dict[str, str]:
-    """key -> json_group_structure of the file's attributes, reading only the given files.
-
-    A file that disappears meanwhile (an hour being re-ingested replaces its files) is left
-    out; any other read failure names the file.
-    """
-    out: dict[str, str] = {}
-    for start in range(0, len(files), INFER_BATCH_FILES):
-        chunk = {storage.uri(f.key): f.key for f in files[start : start + INFER_BATCH_FILES]}
-        try:
-            found = _infer_batch(con, list(chunk))
-        except duckdb.Error:
-            found = {}
-            for uri, key in chunk.items():
-                try:
-                    found.update(_infer_batch(con, [uri]))
-                except duckdb.Error as err:
-                    if storage.exists(key):
-                        raise RuntimeError(f"cannot read lake file {uri}: {err}") from err
-                    log.info("lake file %s disappeared during the build; skipped", key)
-                    found[uri] = None
-        for uri, key in chunk.items():
-            structure = found.get(uri, "{}")  # a file without rows adds no keys
-            if structure is not None:
-                out[key] = structure
-    return out
-
-
-def type_structure(structures: list[str]) -> dict:
-    """The json_transform spec of one event type from its files' structures."""
-    parsed = [top_level(json.loads(text)) for text in set(structures)]
-    merged = reduce(merge, sorted(parsed, key=lambda s: json.dumps(s, sort_keys=True)), {})
-    return column_type(merged) if merged else {}
 
 
 class _Writer:
@@ -189,52 +128,6 @@ def _dataset_view(
     )
 
 
-def _bookkeeping(con, inventory: Inventory, structures: dict) -> None:
-    con.execute("CREATE SCHEMA sluice")
-    con.execute(
-        "CREATE TABLE sluice.file_structures (key VARCHAR PRIMARY KEY, size BIGINT, event_type VARCHAR, structure VARCHAR)"
-    )
-    rows = [
-        (f.key, f.size, event_type, structures[f.key])
-        for event_type, files in inventory.event_files.items()
-        for f in files
-        if f.key in structures
-    ]
-    # Through Arrow: executemany inserts row by row (seconds for a few thousand files).
-    file_rows = pa.table(
-        list(zip(*rows)) if rows else [[], [], [], []],
-        schema=pa.schema(
-            [
-                ("key", pa.string()),
-                ("size", pa.int64()),
-                ("event_type", pa.string()),
-                ("structure", pa.string()),
-            ]
-        ),
-    )
-    con.register("file_rows", file_rows)
-    con.execute("INSERT INTO sluice.file_structures SELECT * FROM file_rows")
-    con.unregister("file_rows")
-    con.execute(
-        "CREATE TABLE sluice.tables (table_name VARCHAR PRIMARY KEY, kind VARCHAR, source VARCHAR, "
-        "files_at_build BIGINT, columns STRUCT(name VARCHAR, type VARCHAR)[])"
-    )
-    con.execute(
-        "CREATE TABLE sluice.build (catalog_format INTEGER, storage_url VARCHAR, built_at TIMESTAMPTZ, "
-        "event_types INTEGER, lake_files BIGINT, skipped VARCHAR[])"
-    )
-
-
-def _columns(con) -> dict[str, list[tuple[str, str]]]:
-    out: dict[str, list[tuple[str, str]]] = {}
-    for table, column, data_type in con.execute(
-        "SELECT table_name, column_name, data_type FROM duckdb_columns() "
-        "WHERE database_name = current_database() AND schema_name = 'main' ORDER BY table_name, column_index"
-    ).fetchall():
-        out.setdefault(table, []).append((column, data_type))
-    return out
-
-
 def _publish(tmp: Path, path: Path) -> None:
     os.replace(tmp, path)
     Path(f"{tmp}.wal").unlink(missing_ok=True)
@@ -282,28 +175,20 @@ def build_catalog(
             for dataset in inventory.quarantines:
                 _dataset_view(writer, storage, names[dataset.name], "quarantine", dataset)
 
-            _bookkeeping(con, inventory, structures)
-            columns = _columns(con)
-            for name, kind, source, files in sorted(writer.made):
-                table = TableInfo(name, kind, source, files, columns.get(name, []))
-                result.tables.append(table)
-                con.execute(
-                    "INSERT INTO sluice.tables VALUES (?, ?, ?, ?, ?)",
-                    [name, kind, source, files, [{"name": c, "type": t} for c, t in table.columns]],
-                )
             result.event_types = len(inventory.event_files)
             result.lake_files = inventory.lake_files
-            con.execute(
-                "INSERT INTO sluice.build VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    CATALOG_FORMAT,
-                    storage.resolved_url,
-                    datetime.now(UTC),
-                    result.event_types,
-                    result.lake_files,
-                    result.skipped,
-                ],
-            )
+            columns = view_columns(con)
+            result.tables = [
+                TableInfo(name, kind, source, files, columns.get(name, []))
+                for name, kind, source, files in sorted(writer.made)
+            ]
+            file_rows = [
+                (f.key, f.size, event_type, structures[f.key])
+                for event_type, files in inventory.event_files.items()
+                for f in files
+                if f.key in structures
+            ]
+            write_records(con, result, file_rows, CATALOG_FORMAT)
             con.execute("CHECKPOINT")
         _publish(tmp, path)
     finally:
