@@ -25,6 +25,10 @@ INFER_BATCH_FILES = 500
 log = logging.getLogger(__name__)
 
 
+class CatalogBuildError(RuntimeError):
+    """A lake file exists but cannot be read; the message names it."""
+
+
 def cached_structures(path: Path) -> dict[str, tuple[int, str]]:
     """key -> (size, structure) from an earlier catalog; empty when there is none to trust."""
     if not path.exists():
@@ -68,7 +72,7 @@ def infer_structures(con, storage: StorageResource, files: list[StoredObject]) -
                     found.update(_infer_batch(con, [uri]))
                 except duckdb.Error as err:
                     if storage.exists(key):
-                        raise RuntimeError(f"cannot read lake file {uri}: {err}") from err
+                        raise CatalogBuildError(f"cannot read lake file {uri}: {err}") from err
                     log.info("lake file %s disappeared during the build; skipped", key)
                     found[uri] = None
         for uri, key in chunk.items():

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from platform_assets.catalog.build import build_catalog
 from platform_assets.catalog.connection import CatalogConfigError, catalog_path, connect
+from platform_assets.catalog.infer import CatalogBuildError
 from resources.storage import StorageAccessError, StorageConfigError, StorageResource
 
 RESULTS_PREFIX = "query_results/"
@@ -56,7 +57,13 @@ def _open(path: Path, storage: StorageResource, refresh: bool) -> duckdb.DuckDBP
             "or run this command with --refresh"
         )
     con = connect(path, storage, read_only=True)
-    built_for = con.execute("SELECT storage_url FROM sluice.build").fetchone()
+    try:
+        built_for = con.execute("SELECT storage_url FROM sluice.build").fetchone()
+    except duckdb.Error:
+        con.close()
+        raise QueryError(
+            f"{path} is not a lake catalog (no sluice.build): rebuild it with --refresh"
+        ) from None
     if built_for and built_for[0] != storage.resolved_url:
         print(
             f"warning: the catalog reads {built_for[0]} but the storage root is {storage.resolved_url} "
@@ -147,7 +154,13 @@ def main(argv: list[str] | None = None) -> int:
     except duckdb.Error as err:
         print(f"query failed: {err}", file=sys.stderr)
         return 1
-    except (QueryError, CatalogConfigError, StorageConfigError, StorageAccessError) as err:
+    except (
+        QueryError,
+        CatalogConfigError,
+        CatalogBuildError,
+        StorageConfigError,
+        StorageAccessError,
+    ) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     return 0
