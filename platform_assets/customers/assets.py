@@ -238,6 +238,7 @@ def customer_file(context: AssetExecutionContext, storage: StorageResource) -> I
         data_version=version,
         check_results=[
             AssetCheckResult(
+                asset_key=CUSTOMERS_CLEAN,
                 check_name="shell_and_python_future_flags_agree",
                 passed=future == shell_future,
                 metadata={"future_rows": future, "future_rows_shell": shell_future},
@@ -283,6 +284,7 @@ def _parquet_check(
     names = table.column("name").to_pylist()
     bad_names = sum(1 for n in names if n != "hu25" and not n.startswith("hu25 "))
     return AssetCheckResult(
+        asset_key=CUSTOMERS_PARQUET,
         check_name="no_raw_email_and_hu25_names",
         passed=cells_with_email == 0 and bad_names == 0 and "email" not in table.column_names,
         metadata={"cells_with_raw_email": cells_with_email, "names_without_hu25": bad_names},

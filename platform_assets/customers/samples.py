@@ -50,12 +50,30 @@ DIRTY_ROWS = [
     None,  # line 113 an exact copy of sample row id 5: duplicate_row
     None,  # line 114 the same row 5 with EMAIL IN CAPS and padded: duplicate_row (same once cleaned)
     ("7", "Other Person", "other@example.com", "2021-01-01", "J"),  # line 115 duplicate_id (id 7)
-    ("114", "Far Future", "future1@example.com", "2999-01-01T00:00:00Z", "K"),  # line 116 kept, future
+    (
+        "114",
+        "Far Future",
+        "future1@example.com",
+        "2999-01-01T00:00:00Z",
+        "K",
+    ),  # line 116 kept, future
     ("115", "Next Millennium", "future2@example.com", "2999-12-31", "L"),  # line 117 kept, future
     "ragged",  # line 118 one field short: wrong_field_count
     ("200", "First Copy", "first-copy-at-example.com", "2021-01-01", "M"),  # line 119 invalid_email
-    ("200", "Second Copy", "second@example.com", "2021-01-01", "N"),  # line 120 kept (first was invalid)
-    ("101", "Same Id Again", "again@example.com", "2021-01-01", "O"),  # line 121 duplicate_id (id 101)
+    (
+        "200",
+        "Second Copy",
+        "second@example.com",
+        "2021-01-01",
+        "N",
+    ),  # line 120 kept (first was invalid)
+    (
+        "101",
+        "Same Id Again",
+        "again@example.com",
+        "2021-01-01",
+        "O",
+    ),  # line 121 duplicate_id (id 101)
 ]
 DIRTY_EXPECTED = {
     "rows_in": 119,
