@@ -1,9 +1,7 @@
 """The Dagster face of the customers domain: one landing file in, four assets out."""
 
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -18,7 +16,6 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
-    PipesSubprocessClient,
     multi_asset,
 )
 
@@ -38,12 +35,12 @@ from platform_assets.customers.quarantine import (
     whole_file_rejections,
 )
 from platform_assets.customers.read_csv import CustomerFileError, read_customer_csv
+from platform_assets.customers.shell_future_flags import shell_future_count
 from platform_assets.customers.validate import CustomerValidation, validate_customers
 from resources.storage import StorageResource
 
 # Above this share of quarantined rows a file is suspicious (wrong export, shifted columns).
 MAX_QUARANTINE_RATE = 0.05
-PIPES_SCRIPT = Path(__file__).parent / "scripts" / "report_future_flags.py"
 
 CUSTOMERS_CLEAN = AssetKey("customers_clean")
 CUSTOMERS_BACKUP = AssetKey("customers_backup")
@@ -146,28 +143,6 @@ def _quarantine_result(
     )
 
 
-def _shell_future_count(
-    context: AssetExecutionContext, csv_path: Path, ingested_at: datetime
-) -> int:
-    """Run scripts/flag_future_timestamps.sh through Dagster Pipes; its count comes back as
-    reported materialization metadata."""
-    invocation = PipesSubprocessClient().run(
-        context=context,
-        command=[sys.executable, str(PIPES_SCRIPT)],
-        extras={
-            "csv_path": str(csv_path),
-            "ingested_at": ingested_at.isoformat(),
-            "asset_key": CUSTOMERS_CLEAN.to_user_string(),
-        },
-    )
-    for result in invocation.get_results(implicit_materializations=False):
-        if isinstance(result, MaterializeResult) and result.asset_key == CUSTOMERS_CLEAN:
-            value = (result.metadata or {}).get("future_rows_shell")
-            if value is not None:
-                return int(getattr(value, "value", value))
-    raise Failure(description=f"{PIPES_SCRIPT.name} reported no future_rows_shell count")
-
-
 @multi_asset(
     specs=CUSTOMER_SPECS,
     partitions_def=customer_files,
@@ -203,7 +178,7 @@ def customer_file(context: AssetExecutionContext, storage: StorageResource) -> I
         with open(path, "w", encoding="utf-8", newline="") as out:
             future = write_curated_csv(out, validation.kept, parsed.extra_columns, ingested_at)
         # The shell script reads the file exactly as it is about to be published.
-        shell_future = _shell_future_count(context, path, ingested_at)
+        shell_future = shell_future_count(context, path, ingested_at, CUSTOMERS_CLEAN)
 
     parquet_key = curated_parquet_key(file_stem)
     table = masked_table(validation.kept, parsed.extra_columns, ingested_at)

@@ -8,11 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from platform_assets.customers.assets import PIPES_SCRIPT
+from platform_assets.customers.shell_future_flags import SHELL_SCRIPT as SCRIPT
 from platform_assets.customers.timestamps import format_timestamp, is_future, parse_timestamp
 from tests.customers.customer_files import BOUNDARY_INGESTED_AT, BOUNDARY_ROWS
 
-SCRIPT = PIPES_SCRIPT.with_name("flag_future_timestamps.sh")
 # Every awk on the machine: the script must not depend on GNU extensions.
 AWKS = ["awk"] + [a for a in ("gawk --posix", "mawk", "busybox awk") if shutil.which(a.split()[0])]
 
