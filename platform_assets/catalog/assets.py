@@ -30,16 +30,21 @@ UPSTREAM = [
     "iris_dataset",  # writes quarantine/iris/
 ]
 
-# Like eager(), minus two clauses that do not fit: an unpartitioned asset downstream of
-# hourly and per-file partitions always has "missing" upstream partitions (eager would never
-# run), and it has no latest time window. Run when any upstream partition updated since the
-# last request, or when the catalog goes missing (first evaluation included: eager's
-# since_last_handled swallows that one), but not while an upstream run or backfill is still
-# going, so a long backfill ends in one refresh instead of one per hour.
+# Run when the catalog goes missing (its first evaluation included), or when any upstream
+# partition updated after the catalog was last requested; never while an upstream run or
+# backfill is in progress, so a week's backfill ends in one refresh, not 168.
+#
+# Not eager(): an unpartitioned asset below hourly and per-file partitions always has
+# "missing" upstream partitions, so eager's ~any_deps_missing never lets it run. And not
+# since_last_handled(): it also resets on the catalog's own update, so an ingest that
+# finishes while the catalog is being built (after it listed the lake) was forgotten, as
+# seen under `make dev`. Resetting on the request alone keeps it; both sides carry
+# timestamps, so an update after the request wins even when both land in one tick.
+UPSTREAM_UPDATED = AutomationCondition.any_deps_match(AutomationCondition.newly_updated())
 REFRESH_AFTER_UPSTREAM = (
     (
         AutomationCondition.newly_missing()
-        | AutomationCondition.any_deps_updated().since_last_handled()
+        | UPSTREAM_UPDATED.since(AutomationCondition.newly_requested())
     )
     & ~AutomationCondition.any_deps_in_progress()
     & ~AutomationCondition.in_progress()

@@ -76,6 +76,23 @@ def test_requested_when_missing_and_after_an_upstream_partition_updates():
     assert _tick(defs, instance, after.cursor).total_requested == 0
 
 
+def test_an_upstream_update_during_the_catalog_run_is_not_forgotten():
+    from platform_assets.definitions import defs
+
+    instance = dg.DagsterInstance.ephemeral()
+    requested = _tick(defs, instance)
+    assert requested.get_num_requested(CATALOG) == 1
+    # Between this tick and the next: an hour is ingested while the catalog run (which listed
+    # the lake before that) is still going; the catalog run then finishes.
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization("events_lake", partition="2025-01-01-05:00")
+    )
+    instance.report_runless_asset_event(dg.AssetMaterialization(CATALOG))
+    again = _tick(defs, instance, requested.cursor)
+    assert again.get_num_requested(CATALOG) == 1
+    assert _tick(defs, instance, again.cursor).total_requested == 0
+
+
 def test_waits_while_an_upstream_run_is_in_progress(dagster_home, tmp_path):
     # A real run of an hourly stand-in for events_lake, held open until the test lets it finish.
     gate, started = threading.Event(), threading.Event()
