@@ -120,3 +120,14 @@ def test_save_name_must_be_one_safe_path_element(lake, catalog, monkeypatch, cap
 def test_statement_without_rows_prints_ok(lake, catalog):
     result = sluice_query(local_env(lake, catalog), "SET threads = 1")
     assert result.returncode == 0 and result.stdout.strip() == "OK", result.stderr
+
+
+def test_warns_when_the_catalog_reads_another_storage_root(
+    lake, catalog, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("SLUICE_STORAGE_URL", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("SLUICE_CATALOG_PATH", str(catalog))
+    assert main(["SELECT count(*) AS n FROM events_order_paid"]) == 0
+    out = capsys.readouterr()
+    assert f"the catalog reads {lake.url}" in out.err and "--refresh" in out.err
+    assert "(1 row)" in out.out  # the views still read the root they were built for
