@@ -97,6 +97,7 @@ def test_dev_server_serves_with_sensors_running_and_stops_cleanly_on_sigterm(tmp
         SLUICE_DEV_PORT=str(port),
         SLUICE_DEV_KEYS_PATH=str(keys_path),
         SLUICE_JOBS_DIR=str(jobs_dir),
+        SLUICE_CATALOG_PATH=str(tmp_path / "catalog" / "lake.duckdb"),
     )
     log_path = tmp_path / "dev_server.log"
     started = time.monotonic()
@@ -114,6 +115,10 @@ def test_dev_server_serves_with_sensors_running_and_stops_cleanly_on_sigterm(tmp
             except (OSError, KeyError, ValueError):
                 time.sleep(0.5)
         assert statuses.get("raw_events_sensor") == "RUNNING", (statuses, log_path.read_text())
+        # Declarative automation needs a running automation sensor: Dagster's default one
+        # starts stopped, so the domains bring their own.
+        for sensor in ("catalog_automation_sensor", "iris_automation_sensor", "customer_files_sensor"):
+            assert statuses.get(sensor) == "RUNNING", (sensor, statuses)
 
         # Dagster's instance lives in its own database on the embedded server.
         instance_yaml = yaml.safe_load((home / "dagster.yaml").read_text())
