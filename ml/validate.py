@@ -15,14 +15,12 @@ the contract of the valid table the model trains on (typed, positive, known spec
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from ml.read_csv import MEASUREMENTS, REQUIRED_COLUMNS
+from platform_assets.rejected_rows import RowValidation
 
 SPECIES = ("setosa", "versicolor", "virginica")
 UNKNOWN_SPECIES = "unknown_species"
@@ -72,17 +70,8 @@ IRIS_SCHEMA = pa.DataFrameSchema(
 )
 
 
-@dataclass(frozen=True)
-class IrisValidation:
-    """``valid``: typed rows (VALID_COLUMNS) that pass IRIS_SCHEMA.
-    ``rejected``: ``line`` and ``reasons`` (list of codes) per quarantined row."""
-
-    valid: pd.DataFrame
-    rejected: pd.DataFrame
-
-    @property
-    def reason_counts(self) -> dict[str, int]:
-        return dict(sorted(Counter(r for rs in self.rejected["reasons"] for r in rs).items()))
+# Kept as a name of its own: what validate_iris returns.
+IrisValidation = RowValidation
 
 
 def normalise_species(text: pd.Series) -> pd.Series:

@@ -19,12 +19,12 @@ a person's identity is their email.
 from __future__ import annotations
 
 import ipaddress
-from collections import Counter
-from dataclasses import dataclass
 
 import pandas as pd
 import pandera.pandas as pa
 from email_validator import EmailNotValidError, validate_email
+
+from platform_assets.rejected_rows import RowValidation
 
 INVALID_EMAIL = "invalid_email"
 INVALID_IP = "invalid_ip"
@@ -92,17 +92,8 @@ PERSON_SCHEMA = pa.DataFrameSchema(
 )
 
 
-@dataclass(frozen=True)
-class PersonValidation:
-    """``valid``: normalised rows ready to load (VALID_COLUMNS, one per email).
-    ``rejected``: ``line`` and ``reasons`` (list of codes) per quarantined row."""
-
-    valid: pd.DataFrame
-    rejected: pd.DataFrame
-
-    @property
-    def reason_counts(self) -> dict[str, int]:
-        return dict(sorted(Counter(r for rs in self.rejected["reasons"] for r in rs).items()))
+# Kept as a name of its own: what validate_persons returns.
+PersonValidation = RowValidation
 
 
 def normalise_persons(raw: pd.DataFrame) -> pd.DataFrame:
