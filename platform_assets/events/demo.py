@@ -7,6 +7,7 @@ never touches the data of `make dev`.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -81,7 +82,20 @@ def main() -> int:
     )
     print(sql)
     print(con.sql(sql))
+
+    _section(f"5. the lake catalog: a typed view per event type (events_{top_type})")
+    catalog = DEMO_DIR / "catalog" / "lake.duckdb"
+    query = [
+        sys.executable, "-m", "platform_assets.catalog.query", "--refresh", "--catalog", str(catalog),
+        f"SELECT column_name, column_type FROM (DESCRIBE events_{top_type}) LIMIT 12",
+    ]
+    print("$ python", shlex.join(query[1:]))
+    shown = subprocess.run(query, env=env, capture_output=True, text=True, check=False)
+    print(shown.stdout or shown.stderr)
+    if shown.returncode != 0:
+        return shown.returncode
     print(f"\nstorage: {storage_dir}\nbrowse the run: DAGSTER_HOME={home} SLUICE_STORAGE_URL={storage_dir} "
+          f"SLUICE_CATALOG_PATH={catalog} "
           ".venv/bin/dagster dev -m platform_assets.definitions")
     return 0
 
