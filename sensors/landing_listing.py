@@ -107,3 +107,22 @@ def list_new_landing_hours(
     state.after = after
     return ListingResult(hours=hours, cursor=state.serialize(), keys_listed=len(page), truncated=truncated)
 
+
+
+def new_file_partitions(
+    storage: StorageResource,
+    prefix: str,
+    after: str | None,
+    limit: int,
+    partition_for_key: Callable[[str], str | None],
+) -> tuple[list[str], str | None]:
+    """Partitions of the files listed after ``after`` (at most ``limit`` keys), and the last
+    key listed: the next tick's ``after``. For flat landing folders with one partition per file;
+    keys that are not such files are passed over but still move the cursor."""
+    last, partitions = after, []
+    for obj in storage.list_objects(prefix, start_after=after, limit=limit):
+        last = obj.key
+        partition = partition_for_key(obj.key)
+        if partition is not None:
+            partitions.append(partition)
+    return partitions, last

@@ -18,6 +18,7 @@ from platform_assets.customers.partitions import (
     partition_for_key,
 )
 from resources.storage import StorageResource
+from sensors.landing_listing import new_file_partitions
 
 # Bounded work per tick: a burst of files is spread over a few ticks, not one long one.
 MAX_KEYS_PER_TICK = 500
@@ -41,15 +42,9 @@ customer_files_job = define_asset_job(
     ),
 )
 def customer_files_sensor(context: SensorEvaluationContext, storage: StorageResource):
-    last_key = context.cursor or None
-    new_partitions = []
-    for obj in storage.list_objects(
-        CUSTOMER_LANDING_PREFIX, start_after=last_key, limit=MAX_KEYS_PER_TICK
-    ):
-        last_key = obj.key
-        partition = partition_for_key(obj.key)
-        if partition is not None:
-            new_partitions.append(partition)
+    new_partitions, last_key = new_file_partitions(
+        storage, CUSTOMER_LANDING_PREFIX, context.cursor or None, MAX_KEYS_PER_TICK, partition_for_key
+    )
     if not new_partitions:
         return SensorResult(
             skip_reason=f"no new files under {CUSTOMER_LANDING_PREFIX}", cursor=last_key

@@ -177,23 +177,17 @@ def last_ended_partition(partitions_def: TimeWindowPartitionsDefinition, now: da
 def _schedule(spec: JobSpec, job, partitions_def) -> ScheduleDefinition:
     status = DefaultScheduleStatus.RUNNING if spec.schedule_running else DefaultScheduleStatus.STOPPED
     description = f"Declared in {spec.path.name}: `{spec.cron}` ({spec.timezone})."
-    if partitions_def is None:
-        return ScheduleDefinition(
-            name=spec.schedule_name,
-            cron_schedule=spec.cron,
-            execution_timezone=spec.timezone,
-            job=job,
-            default_status=status,
-            description=description,
-        )
+    latest_complete_partition = None  # unpartitioned: every tick runs the job as it is
+    if partitions_def is not None:
+        description += " Each tick runs the latest partition that has ended."
 
-    def latest_complete_partition(context: ScheduleEvaluationContext):
-        # A tick at 11:15 runs the 10:00 hour: the last partition that has fully ended (the
-        # partitions may include the hour in progress, end_offset=1, so not "the last one").
-        key = last_ended_partition(partitions_def, context.scheduled_execution_time)
-        if key is None:
-            return SkipReason("no partition has ended yet")
-        return RunRequest(partition_key=key)
+        def latest_complete_partition(context: ScheduleEvaluationContext):
+            # A tick at 11:15 runs the 10:00 hour: the last partition that has fully ended
+            # (the partitions may include the hour in progress, end_offset=1).
+            key = last_ended_partition(partitions_def, context.scheduled_execution_time)
+            if key is None:
+                return SkipReason("no partition has ended yet")
+            return RunRequest(partition_key=key)
 
     return ScheduleDefinition(
         name=spec.schedule_name,
@@ -202,5 +196,5 @@ def _schedule(spec: JobSpec, job, partitions_def) -> ScheduleDefinition:
         job=job,
         execution_fn=latest_complete_partition,
         default_status=status,
-        description=description + " Each tick runs the latest partition that has ended.",
+        description=description,
     )

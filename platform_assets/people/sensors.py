@@ -19,6 +19,7 @@ from dagster import (
 from platform_assets.people.assets import person_file
 from platform_assets.people.partitions import PERSON_LANDING_PREFIX, partition_for_key, person_files
 from resources.storage import StorageResource
+from sensors.landing_listing import new_file_partitions
 
 # Bounded work per tick: a burst of files is spread over a few ticks, not one long one.
 MAX_KEYS_PER_TICK = 500
@@ -47,21 +48,6 @@ class PersonFilesCursor:
         return json.dumps(asdict(self))
 
 
-def _new_files_after(
-    storage: StorageResource, after: Optional[str]
-) -> tuple[list[str], Optional[str]]:
-    last = after
-    partitions = []
-    for obj in storage.list_objects(
-        PERSON_LANDING_PREFIX, start_after=after, limit=MAX_KEYS_PER_TICK
-    ):
-        last = obj.key
-        partition = partition_for_key(obj.key)
-        if partition is not None:
-            partitions.append(partition)
-    return partitions, last
-
-
 def _files_without_partition(storage: StorageResource, known: set[str]) -> list[str]:
     missing = []
     for obj in storage.list_objects(PERSON_LANDING_PREFIX):
@@ -85,7 +71,9 @@ def _files_without_partition(storage: StorageResource, known: set[str]) -> list[
 )
 def person_files_sensor(context: SensorEvaluationContext, storage: StorageResource):
     cursor = PersonFilesCursor.parse(context.cursor)
-    new_partitions, last_key = _new_files_after(storage, cursor.after)
+    new_partitions, last_key = new_file_partitions(
+        storage, PERSON_LANDING_PREFIX, cursor.after, MAX_KEYS_PER_TICK, partition_for_key
+    )
     cursor.after = last_key
 
     if not new_partitions and time.time() - cursor.reconciled_at >= RECONCILE_EVERY_SECONDS:
