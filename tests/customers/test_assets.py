@@ -5,17 +5,12 @@ import json
 import re
 from datetime import UTC, datetime
 
-import pytest
-from dagster import instance_for_test
-
 from platform_assets.customers.samples import DIRTY_EXPECTED
-from resources.storage import StorageResource
 from tests.customers.customer_files import (
     BOUNDARY_INGESTED_AT,
     BOUNDARY_ROWS,
     boundary_file,
     read_csv_rows,
-    samples,
 )
 from tests.customers.runs import (
     checks,
@@ -28,22 +23,6 @@ from tests.customers.runs import (
 from tests.customers.test_read_validate import DIRTY_REJECTIONS
 
 FILE_FACTS = ("source_key", "size_bytes", "sha256", "ingested_at")
-
-
-@pytest.fixture
-def storage(tmp_path):
-    return StorageResource(url=str(tmp_path / "storage"))
-
-
-@pytest.fixture
-def instance():
-    with instance_for_test() as inst:
-        yield inst
-
-
-@pytest.fixture
-def files(shared_data):
-    return samples(shared_data)
 
 
 def test_dirty_file_produces_four_outputs_with_complete_metadata(instance, storage, files):

@@ -9,7 +9,6 @@ from dagster import (
     Definitions,
     build_schedule_context,
     build_sensor_context,
-    instance_for_test,
 )
 
 from platform_assets.customers.definitions import customers_defs
@@ -19,26 +18,7 @@ from platform_assets.customers.schedules import (
     customers_schedule,
 )
 from platform_assets.customers.sensors import customer_files_sensor
-from resources.storage import StorageResource
-from tests.customers.customer_files import samples
 from tests.customers.runs import run_file
-
-
-@pytest.fixture
-def storage(tmp_path):
-    return StorageResource(url=str(tmp_path / "storage"))
-
-
-@pytest.fixture
-def instance():
-    # Partitioned run requests resolve only on an instance with a ref (on disk), as the daemon's.
-    with instance_for_test() as inst:
-        yield inst
-
-
-@pytest.fixture
-def files(shared_data):
-    return samples(shared_data)
 
 
 def repository(storage):

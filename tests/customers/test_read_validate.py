@@ -3,7 +3,6 @@ import pytest
 from platform_assets.customers.read_csv import CustomerFileError, read_customer_csv
 from platform_assets.customers.samples import DIRTY_EXPECTED
 from platform_assets.customers.validate import validate_customers
-from tests.customers.customer_files import samples
 
 KEY = "landing/customers/f.csv"
 
@@ -27,11 +26,6 @@ DIRTY_REJECTIONS = {
 
 def read(text: str):
     return read_customer_csv(text.encode("utf-8"), KEY)
-
-
-@pytest.fixture
-def files(shared_data):
-    return samples(shared_data)
 
 
 def test_renamed_samples_have_the_pipeline_shape(files):
