@@ -116,31 +116,47 @@ def declared_jobs_definitions(domain_defs: Definitions, directory: Path | None =
 
 
 def _resolve_selection(spec: JobSpec, graph):
+    """(selection, its partitions or None, []) or (None, None, [the problem with the selection])."""
+    try:
+        selection, partitions_def = _selection_and_partitions(spec, graph)
+    except _SelectionProblem as problem:
+        return None, None, [JobFileProblem(spec.path, "selection", str(problem))]
+    return selection, partitions_def, []
+
+
+class _SelectionProblem(ValueError):
+    pass
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).split("\n")[0]
+
+
+def _selection_and_partitions(spec: JobSpec, graph):
     try:
         # Assets made together by one op (events_lake and quarantined_events) can only run
         # together: selecting one brings its siblings, as materializing it in the UI does.
         selection = AssetSelection.from_coercible(list(spec.selection)).required_multi_asset_neighbors()
         keys = selection.resolve(graph)
     except DagsterError as err:
-        return None, None, [JobFileProblem(spec.path, "selection", str(err).split("\n")[0])]
+        raise _SelectionProblem(_first_line(err)) from None
     if not keys:
-        return None, None, [JobFileProblem(spec.path, "selection", f"{list(spec.selection)} selects no assets")]
+        raise _SelectionProblem(f"{list(spec.selection)} selects no assets")
     external = sorted(k.to_user_string() for k in keys if not graph.get(k).is_materializable)
     if external:
-        reason = f"selects assets that cannot be materialized (external): {', '.join(external)}"
-        return None, None, [JobFileProblem(spec.path, "selection", reason)]
+        raise _SelectionProblem(f"selects assets that cannot be materialized (external): {', '.join(external)}")
     partitions = {graph.get(k).partitions_def for k in keys} - {None}
     if len(partitions) > 1:
-        reason = "mixes assets with different partitions; one job runs one kind of partition"
-        return None, None, [JobFileProblem(spec.path, "selection", reason)]
+        raise _SelectionProblem("mixes assets with different partitions; one job runs one kind of partition")
     try:
         # Build the job once here so that whatever Dagster would refuse at load time is
         # reported against the file instead.
         define_asset_job(spec.name, selection=selection).resolve(asset_graph=graph)
     except DagsterError as err:
-        cause = err.__cause__ if isinstance(err.__cause__, DagsterError) else err
-        return None, None, [JobFileProblem(spec.path, "selection", str(cause).split("\n")[0])]
-    return selection, next(iter(partitions), None), []
+        raise _SelectionProblem(
+            _first_line(err.__cause__ if isinstance(err.__cause__, DagsterError) else err)
+        ) from None
+    return selection, next(iter(partitions), None)
 
 
 def _schedule_problems(spec: JobSpec, partitions_def) -> list[JobFileProblem]:
@@ -151,7 +167,7 @@ def _schedule_problems(spec: JobSpec, partitions_def) -> list[JobFileProblem]:
         # Dagster's own check of the expression, so what passes here also loads.
         ScheduleDefinition(name=spec.schedule_name, cron_schedule=spec.cron, job_name=spec.name)
     except DagsterError as err:
-        problems.append(JobFileProblem(spec.path, "cron", str(err).split("\n")[0]))
+        problems.append(JobFileProblem(spec.path, "cron", _first_line(err)))
     try:
         zoneinfo.ZoneInfo(spec.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
