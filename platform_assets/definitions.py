@@ -9,11 +9,8 @@ the same definitions run on embedded defaults, against moto in tests, or on AWS.
 
 from dagster import Definitions
 
-from platform_assets.domains import build_resources, domain_definitions
+from platform_assets.domains import domain_definitions
 from platform_assets.jobs.declared_jobs import declared_jobs_definitions
-
-__all__ = ["build_resources", "defs"]
-
 
 
 def _code_location() -> Definitions:
