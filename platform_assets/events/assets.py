@@ -22,7 +22,6 @@ from dagster import (
 )
 from pydantic import Field
 
-from platform_assets.events.duplicate_ids import count_duplicate_ids
 from platform_assets.events.ingest import DEFAULT_BATCH_SIZE, ingest_hour
 from platform_assets.events.layout import LAKE_PREFIX, LANDING_PREFIX, QUARANTINE_PREFIX
 from platform_assets.events.metadata import combine, hours_markdown, top_types_markdown
@@ -118,7 +117,7 @@ def ingest_events(context: AssetExecutionContext, config: EventsIngestConfig, st
     while hour < window.end:
         stats = ingest_hour(storage, hour, batch_size=config.batch_size)
         context.log.info(
-            f"{hour:%Y-%m-%d %H}:00: read {stats.records_read}, valid {stats.valid}, "
+            f"{stats.arrival_hour:%Y-%m-%d %H}:00: read {stats.records_read}, valid {stats.valid}, "
             f"quarantined {stats.quarantined} ({stats.duplicates} duplicates), "
             f"{len(stats.lake_files)} lake files, {stats.seconds:.1f}s"
         )
@@ -129,8 +128,8 @@ def ingest_events(context: AssetExecutionContext, config: EventsIngestConfig, st
     read = totals["records_read"]
     rate = totals["quarantined"] / read if read else 0.0
     threshold = _max_quarantine_rate(config)
-    # Checked hour by hour (the partition), so memory stays that of one hour.
-    duplicate_ids = sum(count_duplicate_ids(storage, stats.lake_files) for stats in hours)
+    # Counted hour by hour as each was published (see ingest.publish_hour).
+    duplicate_ids = sum(stats.duplicate_ids_written for stats in hours)
     files_checked = sum(len(stats.lake_files) for stats in hours)
     per_hour = MetadataValue.md(hours_markdown(hours))
 

@@ -1,12 +1,15 @@
 """Ingest one arrival hour of landing files into the lake and the quarantine.
 
-Pass 1 streams every landing line of the hour in batches: invalid records go straight to
-the quarantine writer, valid ones are held per lake cell (type x event hour; in memory up
-to a bound, then spilled to local files), their ids per hash bucket. Between the passes,
-the buckets give every later copy of an id within the hour, and the id index of nearby
-arrival hours gives the ids the lake already holds (published_ids.py; never a scan of the
-lake). Pass 2 writes one Parquet file per cell without either kind of copy, then the
-hour's quarantine file and its own id index.
+Three stages, the second the only one that depends on other hours:
+
+1. ``prepare_hour`` streams every landing line of the hour in batches: invalid records
+   go to a local quarantine file, valid ones are held per lake cell (type x event hour; in
+   memory up to a bound, then spilled to local files), their ids per hash bucket.
+2. ``decide_duplicates`` finds every later copy of an id within the hour (the buckets) and
+   the ids the lake already holds from nearby arrival hours (their id indexes, see
+   published_ids.py; never a scan of the lake), and writes the hour's own id index locally.
+3. ``publish_hour`` writes one Parquet file per cell without either kind of copy, then the
+   hour's quarantine file and its id index.
 
 Memory depends on the batch size, not on the size of the hour. Every published file is
 written locally first and moved into place (or uploaded) in one step.
@@ -23,14 +26,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from platform_assets.events.envelope import (
-    DUPLICATE_ID,
-    FUTURE_TOLERANCE_MS,
-    VALID_SCHEMA,
-    Rejection,
-    validate_lines,
-)
-from platform_assets.events.lake_writer import CellResult, write_cell
+import pyarrow as pa
+
+from platform_assets.events.envelope import DUPLICATE_ID, FUTURE_TOLERANCE_MS, VALID_SCHEMA, validate_lines
+from platform_assets.events.lake_writer import CellResult, id_array, write_cell
 from platform_assets.events.landing_reader import landing_keys, read_batches
 from platform_assets.events.layout import (
     hour_from_epoch_hours,
@@ -43,9 +42,10 @@ from platform_assets.events.layout import (
 from platform_assets.events.published_ids import (
     DEFAULT_WINDOW_HOURS,
     already_published,
+    distinct_ids,
     write_id_index,
 )
-from platform_assets.events.quarantine_writer import QuarantineWriter
+from platform_assets.events.quarantine_writer import QuarantineWriter, copy_rows
 from platform_assets.events.spill import CellStore, IdBuckets
 from resources.storage import StorageResource
 
@@ -68,10 +68,34 @@ class HourStats:
     quarantine_file: str | None = None
     bytes_written: int = 0
     seconds: float = 0.0
+    # Ids written to this hour's lake files more than once (the asset check wants 0).
+    duplicate_ids_written: int = 0
 
     @property
     def files_written(self) -> int:
         return len(self.lake_files) + (1 if self.quarantine_file else 0)
+
+
+@dataclass
+class PreparedHour:
+    """Stage 1's output: everything about the hour that does not depend on other hours."""
+
+    arrival_hour: datetime
+    workdir: Path
+    stats: HourStats
+    cells: CellStore
+    ids: IdBuckets
+    invalid_path: Path  # the invalid records, a local quarantine-schema Parquet file
+    started: float
+
+
+@dataclass
+class Decision:
+    """Stage 2's output: which valid rows are copies, and the hour's id index (local)."""
+
+    later_copies: set[int]  # seq of every copy of an id after its first within the hour
+    published: set[str]  # ids that other arrival hours already put in the lake
+    index_path: Path | None  # None when the hour keeps no id
 
 
 def _previous_manifest(storage: StorageResource, arrival_hour: datetime) -> list[str]:
@@ -86,14 +110,13 @@ def _write_manifest(storage, arrival_hour: datetime, lake_files: list[str], comp
     storage.put_bytes(manifest_key(arrival_hour), json.dumps(body, indent=1).encode())
 
 
-def ingest_hour(
+def prepare_hour(
     storage: StorageResource,
     arrival_hour: datetime,
+    workdir: Path,
     batch_size: int = DEFAULT_BATCH_SIZE,
-    spill_dir: Path | None = None,
-    dedupe_window_hours: int = DEFAULT_WINDOW_HOURS,
-) -> HourStats:
-    """Validate, deduplicate and publish one arrival hour. Safe to run again at any time."""
+) -> PreparedHour:
+    """Stage 1: read and validate the hour; what does not fit in memory goes to ``workdir``."""
     started = time.perf_counter()
     stats = HourStats(arrival_hour=arrival_hour)
     max_created_at = int((arrival_hour + timedelta(hours=1)).timestamp() * 1000) + FUTURE_TOLERANCE_MS
@@ -101,63 +124,81 @@ def ingest_hour(
     stats.files_read = len(keys)
     stats.bytes_read = sum(size for _, size in keys)
 
-    with tempfile.TemporaryDirectory(dir=spill_dir, prefix="sluice-ingest-") as tmp:
-        workdir = Path(tmp)
-        quarantine = QuarantineWriter(workdir / "quarantine.parquet")
-        # Up to two batches of valid rows stay in memory; beyond that they go to disk.
-        cells = CellStore(workdir, VALID_SCHEMA, memory_rows=2 * batch_size)
-        ids = IdBuckets(workdir, memory_rows=8 * batch_size)
-        unreadable: list[Rejection] = []
-
-        # Pass 1: validate and spill.
-        for batch in read_batches(storage, [key for key, _ in keys], batch_size, unreadable):
-            stats.records_read += len(batch)
-            validated = validate_lines(batch, max_created_at)
-            quarantine.write(validated.rejected)
-            for rejection in validated.rejected:
-                stats.reasons.update(rejection.reasons)
-            if validated.valid.num_rows:
-                cells.add(validated.valid)
-                ids.add(validated.valid)
-        stats.records_read += len(unreadable)
-        quarantine.write(unreadable)
-        for rejection in unreadable:
+    invalid = QuarantineWriter(workdir / "invalid.parquet")
+    # Up to two batches of valid rows stay in memory; beyond that they go to disk.
+    cells = CellStore(workdir, VALID_SCHEMA, memory_rows=2 * batch_size)
+    ids = IdBuckets(workdir, memory_rows=8 * batch_size)
+    unreadable = []
+    for batch in read_batches(storage, [key for key, _ in keys], batch_size, unreadable):
+        stats.records_read += len(batch)
+        validated = validate_lines(batch, max_created_at)
+        invalid.write(validated.rejected)
+        for rejection in validated.rejected:
             stats.reasons.update(rejection.reasons)
-        cells.finish()
-        ids.finish()
-        within_hour_copies = ids.later_duplicates()
-        published = already_published(storage, arrival_hour, ids, dedupe_window_hours)
+        if validated.valid.num_rows:
+            cells.add(validated.valid)
+            ids.add(validated.valid)
+    stats.records_read += len(unreadable)
+    invalid.write(unreadable)
+    for rejection in unreadable:
+        stats.reasons.update(rejection.reasons)
+    invalid.close()
+    stats.quarantined = invalid.rows
+    cells.finish()
+    ids.finish()
+    return PreparedHour(arrival_hour, workdir, stats, cells, ids, invalid.path, started)
 
-        # Announce every file this run may write before writing any, so a crash leaves a
-        # manifest from which the next run can remove whatever it no longer produces.
-        previous = _previous_manifest(storage, arrival_hour)
-        planned = {
-            lake_file_key(event_type, hour_from_epoch_hours(hours), arrival_hour)
-            for event_type, hours in cells.cells()
-        }
-        _write_manifest(storage, arrival_hour, sorted(set(previous) | planned), complete=False)
 
-        # Pass 2: one lake file per cell, by a few threads (on S3 the uploads overlap; late
-        # events can scatter an hour over thousands of small cells).
-        _publish_cells(storage, cells, arrival_hour, within_hour_copies, published, workdir, quarantine, stats)
+def decide_duplicates(
+    storage: StorageResource, prepared: PreparedHour, window_hours: int = DEFAULT_WINDOW_HOURS
+) -> Decision:
+    """Stage 2: the hour's copies, and its id index written locally."""
+    later_copies = prepared.ids.later_duplicates()
+    published = already_published(storage, prepared.arrival_hour, prepared.ids, window_hours)
+    index_path = prepared.workdir / "ids.parquet"
+    if not write_id_index(index_path, prepared.ids, later_copies, published):
+        index_path.unlink(missing_ok=True)
+        index_path = None
+    return Decision(later_copies, published, index_path)
 
-        for stale in set(previous) - set(stats.lake_files):
-            storage.delete(stale)
-        q_key = quarantine_key(arrival_hour)
-        if quarantine.close():
-            stats.bytes_written += quarantine.path.stat().st_size
-            storage.move_file(quarantine.path, q_key)
-            stats.quarantine_file = q_key
-        else:
-            storage.delete(q_key)
-        stats.quarantined = quarantine.rows
-        if write_id_index(workdir / "ids.parquet", ids, within_hour_copies, published):
-            storage.move_file(workdir / "ids.parquet", id_index_key(arrival_hour))
-        else:
-            storage.delete(id_index_key(arrival_hour))
-        _write_manifest(storage, arrival_hour, stats.lake_files, complete=True)
 
-    stats.seconds = time.perf_counter() - started
+def publish_hour(storage: StorageResource, prepared: PreparedHour, decision: Decision) -> HourStats:
+    """Stage 3: the lake files, the quarantine file, the id index and the manifest."""
+    arrival_hour, stats = prepared.arrival_hour, prepared.stats
+    quarantine = QuarantineWriter(prepared.workdir / "quarantine.parquet")
+    copy_rows(prepared.invalid_path, quarantine)
+
+    # Announce every file this run may write before writing any, so a crash leaves a
+    # manifest from which the next run can remove whatever it no longer produces.
+    previous = _previous_manifest(storage, arrival_hour)
+    planned = {
+        lake_file_key(event_type, hour_from_epoch_hours(hours), arrival_hour)
+        for event_type, hours in prepared.cells.cells()
+    }
+    _write_manifest(storage, arrival_hour, sorted(set(previous) | planned), complete=False)
+
+    _publish_cells(storage, prepared, decision, quarantine, stats)
+    # The index holds, once each, the ids the same keep rule sent to the lake: rows written
+    # beyond its distinct ids are copies (a copy let through, or a row written twice).
+    stats.duplicate_ids_written = stats.valid - distinct_ids(decision.index_path)
+
+    for stale in set(previous) - set(stats.lake_files):
+        storage.delete(stale)
+    q_key = quarantine_key(arrival_hour)
+    stats.quarantined = quarantine.rows
+    if quarantine.close():
+        stats.bytes_written += quarantine.path.stat().st_size
+        storage.move_file(quarantine.path, q_key)
+        stats.quarantine_file = q_key
+    else:
+        storage.delete(q_key)
+    if decision.index_path is not None:
+        storage.put_file(decision.index_path, id_index_key(arrival_hour))
+    else:
+        storage.delete(id_index_key(arrival_hour))
+    _write_manifest(storage, arrival_hour, stats.lake_files, complete=True)
+
+    stats.seconds = time.perf_counter() - prepared.started
     if stats.valid + stats.quarantined != stats.records_read:
         raise RuntimeError(
             f"ingest of {partition_file_stem(arrival_hour)} lost records: read {stats.records_read}, "
@@ -166,23 +207,48 @@ def ingest_hour(
     return stats
 
 
-def _publish_cells(storage, cells, arrival_hour, later_copies, published, workdir, quarantine, stats) -> None:
+def ingest_hour(
+    storage: StorageResource,
+    arrival_hour: datetime,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    spill_dir: Path | None = None,
+    dedupe_window_hours: int = DEFAULT_WINDOW_HOURS,
+) -> HourStats:
+    """Validate, deduplicate and publish one arrival hour. Safe to run again at any time."""
+    with tempfile.TemporaryDirectory(dir=spill_dir, prefix="sluice-ingest-") as tmp:
+        prepared = prepare_hour(storage, arrival_hour, Path(tmp), batch_size)
+        decision = decide_duplicates(storage, prepared, dedupe_window_hours)
+        return publish_hour(storage, prepared, decision)
+
+
+def _publish_cells(storage, prepared: PreparedHour, decision: Decision, quarantine, stats) -> None:
+    """One lake file per cell, by a few threads (on S3 the uploads overlap; late events can
+    scatter an hour over thousands of small cells)."""
+    arrival_hour, cells = prepared.arrival_hour, prepared.cells
+    later_copies = pa.array(sorted(decision.later_copies), pa.int64())
+    published = id_array(decision.published)
+
     def publish(cell: tuple[str, int]) -> tuple[str, str, CellResult]:
         event_type, hours = cell
         key = lake_file_key(event_type, hour_from_epoch_hours(hours), arrival_hour)
-        with storage.staged_file(key, staging_dir=workdir) as path:
+        with storage.staged_file(key, staging_dir=prepared.workdir) as path:
             result = write_cell(cells.read(cell), later_copies, published, path)
         if not result.rows:
             storage.delete(key)  # an earlier run's file for a cell that is now all duplicates
         return event_type, key, result
 
+    duplicates: list[pa.Table] = []
     with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
         for event_type, key, result in pool.map(publish, cells.cells()):
-            quarantine.write(result.duplicates)
-            stats.duplicates += len(result.duplicates)
-            stats.reasons[DUPLICATE_ID] += len(result.duplicates)
+            duplicates.extend(result.duplicates)
             if result.rows:
                 stats.lake_files.append(key)
                 stats.bytes_written += result.bytes
                 stats.valid += result.rows
                 stats.types[event_type] += result.rows
+    # Copies are few (redeliveries): one write for the hour, not one per cell.
+    if duplicates:
+        copies = pa.concat_tables(duplicates)
+        quarantine.write_duplicates(copies)
+        stats.duplicates += copies.num_rows
+        stats.reasons[DUPLICATE_ID] += copies.num_rows

@@ -10,8 +10,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from platform_assets.events.envelope import DUPLICATE_ID, Rejection
-
 LAKE_SCHEMA = pa.schema(
     [
         ("event_id", pa.string()),
@@ -22,40 +20,31 @@ LAKE_SCHEMA = pa.schema(
         ("line_number", pa.int64()),
     ]
 )
+# What the quarantine needs of a dropped copy.
+DUPLICATE_COLUMNS = ["raw", "source_key", "line_number", "event_id"]
 
 
 @dataclass
 class CellResult:
     rows: int = 0
     bytes: int = 0
-    duplicates: list[Rejection] = field(default_factory=list)
+    duplicates: list[pa.Table] = field(default_factory=list)  # DUPLICATE_COLUMNS of dropped copies
 
 
-def _rejections(dropped: pa.RecordBatch) -> list[Rejection]:
-    return [
-        Rejection(raw=raw, reasons=[DUPLICATE_ID], source_key=src, line_number=line, event_id=eid)
-        for raw, src, line, eid in zip(
-            dropped.column("raw").to_pylist(),
-            dropped.column("source_key").to_pylist(),
-            dropped.column("line_number").to_pylist(),
-            dropped.column("event_id").to_pylist(),
-        )
-    ]
+def id_array(ids: Iterable[str]) -> pa.Array:
+    return pa.array(sorted(ids), pa.string())
 
 
-def keep_mask(rows, later_copies: set[int], published: set[str]) -> list[bool]:
+def keep_mask(rows, later_copies: pa.Array, published: pa.Array) -> pa.Array:
     """Which rows (with ``seq`` and ``event_id``) go to the lake: not a later copy of an id
     within the hour, and not an id the lake already holds. The lake files and the hour's
     id index both follow this one rule."""
-    return [
-        seq not in later_copies and event_id not in published
-        for seq, event_id in zip(rows.column("seq").to_pylist(), rows.column("event_id").to_pylist())
-    ]
+    copy = pc.is_in(rows.column("seq"), value_set=later_copies)
+    held = pc.is_in(rows.column("event_id"), value_set=published)
+    return pc.invert(pc.or_(copy, held))
 
 
-def write_cell(
-    batches: Iterable[pa.RecordBatch], later_copies: set[int], published: set[str], path: Path
-) -> CellResult:
+def write_cell(batches: Iterable[pa.RecordBatch], later_copies: pa.Array, published: pa.Array, path: Path) -> CellResult:
     """Stream a cell's rows to ``path`` (zstd Parquet), skipping later copies of an id within
     the hour (by seq) and ids the lake already holds; those come back as rejections."""
     result = CellResult()
@@ -63,10 +52,9 @@ def write_cell(
     try:
         for batch in batches:
             keep = keep_mask(batch, later_copies, published)
-            if not all(keep):
-                mask = pa.array(keep, pa.bool_())
-                result.duplicates.extend(_rejections(batch.filter(pc.invert(mask))))
-                batch = batch.filter(mask)
+            if not pc.all(keep).as_py():
+                result.duplicates.append(pa.Table.from_batches([batch.filter(pc.invert(keep))]).select(DUPLICATE_COLUMNS))
+                batch = batch.filter(keep)
             if batch.num_rows == 0:
                 continue
             table = pa.Table.from_batches([batch]).select(LAKE_SCHEMA.names).cast(LAKE_SCHEMA)

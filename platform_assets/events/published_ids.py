@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from platform_assets.events.lake_writer import keep_mask
+from platform_assets.events.lake_writer import id_array, keep_mask
 from platform_assets.events.layout import ID_INDEX_PREFIX, id_index_key
 from platform_assets.events.spill import IdBuckets
 from resources.storage import StorageResource
@@ -46,11 +46,10 @@ def window_index_keys(storage: StorageResource, arrival_hour: datetime, window_h
 
 
 class _IndexFile:
-    """One published index file, opened once; its row groups looked up by bucket."""
+    """One index file, opened once; its row groups looked up by bucket."""
 
-    def __init__(self, storage: StorageResource, key: str):
-        filesystem, base = storage.arrow_filesystem()
-        self.parquet = pq.ParquetFile(filesystem.open_input_file(f"{base}/{key}"))
+    def __init__(self, source):
+        self.parquet = pq.ParquetFile(source)
         metadata = self.parquet.metadata
         self.groups: dict[int, list[int]] = {}
         for index in range(metadata.num_row_groups):
@@ -73,7 +72,11 @@ def already_published(
     storage: StorageResource, arrival_hour: datetime, ids: IdBuckets, window_hours: int
 ) -> set[str]:
     """The hour's ids that other arrival hours in the window already put in the lake."""
-    files = [_IndexFile(storage, key) for key in window_index_keys(storage, arrival_hour, window_hours)]
+    filesystem, base = storage.arrow_filesystem()
+    files = [
+        _IndexFile(filesystem.open_input_file(f"{base}/{key}"))
+        for key in window_index_keys(storage, arrival_hour, window_hours)
+    ]
     found: set[str] = set()
     if not files:
         return found
@@ -97,10 +100,10 @@ def already_published(
 def write_id_index(path: Path, ids: IdBuckets, dropped_seqs: set[int], published: set[str]) -> int:
     """Write the ids this hour keeps in the lake, one row group per bucket. Returns rows."""
     rows = 0
+    dropped, held = pa.array(sorted(dropped_seqs), pa.int64()), id_array(published)
     with pq.ParquetWriter(path, INDEX_SCHEMA, compression="zstd") as writer:
         for bucket, table in ids.bucket_tables():
-            keep = keep_mask(table, dropped_seqs, published)
-            kept = table.column("event_id").filter(pa.array(keep, pa.bool_()))
+            kept = table.column("event_id").filter(keep_mask(table, dropped, held))
             if len(kept):
                 writer.write_table(
                     pa.table({"bucket": pa.array([bucket] * len(kept), pa.int16()), "event_id": kept},
@@ -108,3 +111,11 @@ def write_id_index(path: Path, ids: IdBuckets, dropped_seqs: set[int], published
                 )
                 rows += len(kept)
     return rows
+
+
+def distinct_ids(path: Path | None) -> int:
+    """Distinct ids in a local index file, one bucket at a time (ids of two buckets differ)."""
+    if path is None:
+        return 0
+    index_file = _IndexFile(str(path))
+    return sum(pc.count_distinct(index_file.ids(bucket)).as_py() for bucket in sorted(index_file.groups))
