@@ -10,6 +10,7 @@ the same definitions run on embedded defaults, against moto in tests, or on AWS.
 from dagster import Definitions
 
 from platform_assets.domains import domain_definitions
+from platform_assets.executor import sluice_executor
 from platform_assets.jobs.declared_jobs import declared_jobs_definitions
 
 
@@ -17,7 +18,9 @@ def _code_location() -> Definitions:
     # Built in a function: a second Definitions at module scope would make Dagster refuse
     # the module.
     domains = domain_definitions()
-    return Definitions.merge(domains, declared_jobs_definitions(domains))
+    return Definitions.merge(
+        domains, declared_jobs_definitions(domains), Definitions(executor=sluice_executor)
+    )
 
 
 defs = _code_location()

@@ -35,5 +35,7 @@ def test_materialize_from_the_repo_root_without_dagster_home(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "RUN_SUCCESS" in done.stderr
+    # Two steps: the code location's executor keeps Dagster's process per step.
+    assert "Executing steps using multiprocess executor" in done.stderr
     assert (tmp_path / "storage" / "models" / "iris" / "LATEST").read_text().strip()
     assert not list(ROOT.glob(".tmp_dagster_home_*")), "the temporary instance was left behind"

@@ -47,8 +47,10 @@ def test_range_run_then_single_hour_rerun_locally(dagster_home, tmp_path):
     land_three_hours(storage)
     env = cli_env(dagster_home, {"SLUICE_STORAGE_URL": storage.url})
 
-    materialize(env, "--partition-range", "2025-01-01-00:00...2025-01-01-02:00")
+    done = materialize(env, "--partition-range", "2025-01-01-00:00...2025-01-01-02:00")
     check_three_hours(storage)
+    # One step: it runs in the run's own process, with no second import of the code location.
+    assert "Executing steps in process" in done.stderr
     instance = DagsterInstance.get()
     runs = instance.get_runs()
     assert len(runs) == 1  # one run for the whole range (single-run backfill policy)
