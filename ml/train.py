@@ -8,17 +8,18 @@ accuracy (stratified 5-fold, on the training split only) says how stable that nu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
-from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
 from ml.read_csv import MEASUREMENTS
 from ml.validate import SPECIES
+
+# scikit-learn is imported where it is used: loading the code location (every dagster
+# command, every run's process) then skips its ~1 s import.
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 # Everything that shapes the model; part of the model version (version.py).
 HYPERPARAMETERS = {
@@ -46,6 +47,10 @@ class TrainedModel:
 
 
 def build_pipeline() -> Pipeline:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
     return Pipeline(
         [
             ("scale", StandardScaler()),
@@ -73,6 +78,9 @@ def check_training_rows(valid: pd.DataFrame) -> None:
 
 def train_and_evaluate(valid: pd.DataFrame) -> TrainedModel:
     """Fit on a stratified split of ``valid`` (validate.IRIS_SCHEMA rows) and score the rest."""
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
+
     check_training_rows(valid)
     features = valid[list(MEASUREMENTS)]
     labels = valid["species"].to_numpy(dtype=object)
