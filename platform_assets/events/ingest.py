@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from platform_assets.events.envelope import DUPLICATE_ID, FUTURE_TOLERANCE_MS, VALID_SCHEMA, validate_lines
-from platform_assets.events.lake_writer import CellResult, id_array, write_cell
+from platform_assets.events.lake_writer import CellResult, write_cell
 from platform_assets.events.landing_reader import landing_keys, read_batches
 from platform_assets.events.layout import (
     hour_from_epoch_hours,
@@ -43,13 +44,14 @@ from platform_assets.events.published_ids import (
     DEFAULT_WINDOW_HOURS,
     already_published,
     distinct_ids,
+    dropped_seqs,
     write_id_index,
 )
 from platform_assets.events.quarantine_writer import QuarantineWriter, copy_rows
 from platform_assets.events.spill import CellStore, IdBuckets
 from resources.storage import StorageResource
 
-DEFAULT_BATCH_SIZE = 20_000
+DEFAULT_BATCH_SIZE = 50_000  # pandera's cost per batch is large: fewer, larger batches (measured 30% faster than 20k)
 WRITER_THREADS = 4  # overlaps uploads on S3; local writes are bound by file-system calls
 
 
@@ -93,8 +95,7 @@ class PreparedHour:
 class Decision:
     """Stage 2's output: which valid rows are copies, and the hour's id index (local)."""
 
-    later_copies: set[int]  # seq of every copy of an id after its first within the hour
-    published: set[str]  # ids that other arrival hours already put in the lake
+    dropped_seqs: np.ndarray  # sorted seq of the rows that must not reach the lake (copies)
     index_path: Path | None  # None when the hour keeps no id
 
 
@@ -155,11 +156,12 @@ def decide_duplicates(
     """Stage 2: the hour's copies, and its id index written locally."""
     later_copies = prepared.ids.later_duplicates()
     published = already_published(storage, prepared.arrival_hour, prepared.ids, window_hours)
+    dropped = dropped_seqs(prepared.ids, later_copies, published)
     index_path = prepared.workdir / "ids.parquet"
-    if not write_id_index(index_path, prepared.ids, later_copies, published):
+    if not write_id_index(index_path, prepared.ids, dropped):
         index_path.unlink(missing_ok=True)
         index_path = None
-    return Decision(later_copies, published, index_path)
+    return Decision(dropped, index_path)
 
 
 def publish_hour(storage: StorageResource, prepared: PreparedHour, decision: Decision) -> HourStats:
@@ -225,14 +227,12 @@ def _publish_cells(storage, prepared: PreparedHour, decision: Decision, quaranti
     """One lake file per cell, by a few threads (on S3 the uploads overlap; late events can
     scatter an hour over thousands of small cells)."""
     arrival_hour, cells = prepared.arrival_hour, prepared.cells
-    later_copies = pa.array(sorted(decision.later_copies), pa.int64())
-    published = id_array(decision.published)
 
     def publish(cell: tuple[str, int]) -> tuple[str, str, CellResult]:
         event_type, hours = cell
         key = lake_file_key(event_type, hour_from_epoch_hours(hours), arrival_hour)
         with storage.staged_file(key, staging_dir=prepared.workdir) as path:
-            result = write_cell(cells.read(cell), later_copies, published, path)
+            result = write_cell(cells.read(cell), decision.dropped_seqs, path)
         if not result.rows:
             storage.delete(key)  # an earlier run's file for a cell that is now all duplicates
         return event_type, key, result

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -31,27 +32,28 @@ class CellResult:
     duplicates: list[pa.Table] = field(default_factory=list)  # DUPLICATE_COLUMNS of dropped copies
 
 
-def id_array(ids: Iterable[str]) -> pa.Array:
-    return pa.array(sorted(ids), pa.string())
+def keep_mask(rows, dropped_seqs: np.ndarray) -> pa.Array:
+    """Which rows go to the lake: those whose ``seq`` is not in ``dropped_seqs`` (sorted: the
+    later copies of an id within the hour and the rows of ids the lake already holds). The
+    lake files and the hour's id index both follow this one rule.
+
+    A binary search per row: a hash set would be rebuilt for every batch of every cell, and
+    a big hour has ~100k of those."""
+    seqs = rows.column("seq").to_numpy()
+    if not len(dropped_seqs) or not len(seqs):
+        return pa.array(np.ones(len(seqs), dtype=bool))
+    found = np.minimum(np.searchsorted(dropped_seqs, seqs), len(dropped_seqs) - 1)
+    return pa.array(dropped_seqs[found] != seqs)
 
 
-def keep_mask(rows, later_copies: pa.Array, published: pa.Array) -> pa.Array:
-    """Which rows (with ``seq`` and ``event_id``) go to the lake: not a later copy of an id
-    within the hour, and not an id the lake already holds. The lake files and the hour's
-    id index both follow this one rule."""
-    copy = pc.is_in(rows.column("seq"), value_set=later_copies)
-    held = pc.is_in(rows.column("event_id"), value_set=published)
-    return pc.invert(pc.or_(copy, held))
-
-
-def write_cell(batches: Iterable[pa.RecordBatch], later_copies: pa.Array, published: pa.Array, path: Path) -> CellResult:
-    """Stream a cell's rows to ``path`` (zstd Parquet), skipping later copies of an id within
-    the hour (by seq) and ids the lake already holds; those come back as rejections."""
+def write_cell(batches: Iterable[pa.RecordBatch], dropped_seqs: np.ndarray, path: Path) -> CellResult:
+    """Stream a cell's rows to ``path`` (zstd Parquet), skipping the dropped rows (copies of
+    an id); those come back for the quarantine."""
     result = CellResult()
     writer: pq.ParquetWriter | None = None
     try:
         for batch in batches:
-            keep = keep_mask(batch, later_copies, published)
+            keep = keep_mask(batch, dropped_seqs)
             if not pc.all(keep).as_py():
                 result.duplicates.append(pa.Table.from_batches([batch.filter(pc.invert(keep))]).select(DUPLICATE_COLUMNS))
                 batch = batch.filter(keep)

@@ -17,11 +17,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from platform_assets.events.lake_writer import id_array, keep_mask
+from platform_assets.events.lake_writer import keep_mask
 from platform_assets.events.layout import ID_INDEX_PREFIX, id_index_key
 from platform_assets.events.spill import IdBuckets
 from resources.storage import StorageResource
@@ -97,13 +98,23 @@ def already_published(
     return found
 
 
-def write_id_index(path: Path, ids: IdBuckets, dropped_seqs: set[int], published: set[str]) -> int:
+def dropped_seqs(ids: IdBuckets, later_copies: set[int], published: set[str]) -> np.ndarray:
+    """Sorted seq of every row that must not reach the lake: the later copies of an id within
+    the hour, and the rows of ids other hours already put there."""
+    dropped = set(later_copies)
+    if published:
+        held = pa.array(sorted(published), pa.string())
+        for _, table in ids.bucket_tables():
+            dropped.update(table.column("seq").filter(pc.is_in(table.column("event_id"), value_set=held)).to_pylist())
+    return np.array(sorted(dropped), dtype=np.int64)
+
+
+def write_id_index(path: Path, ids: IdBuckets, dropped: np.ndarray) -> int:
     """Write the ids this hour keeps in the lake, one row group per bucket. Returns rows."""
     rows = 0
-    dropped, held = pa.array(sorted(dropped_seqs), pa.int64()), id_array(published)
     with pq.ParquetWriter(path, INDEX_SCHEMA, compression="zstd") as writer:
         for bucket, table in ids.bucket_tables():
-            kept = table.column("event_id").filter(keep_mask(table, dropped, held))
+            kept = table.column("event_id").filter(keep_mask(table, dropped))
             if len(kept):
                 writer.write_table(
                     pa.table({"bucket": pa.array([bucket] * len(kept), pa.int16()), "event_id": kept},
