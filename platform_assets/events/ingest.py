@@ -174,12 +174,11 @@ def publish_hour(storage: StorageResource, prepared: PreparedHour, decision: Dec
     # manifest from which the next run can remove whatever it no longer produces.
     previous = _previous_manifest(storage, arrival_hour)
     planned = {
-        lake_file_key(event_type, hour_from_epoch_hours(hours), arrival_hour)
-        for event_type, hours in prepared.cells.cells()
+        cell: lake_file_key(cell[0], hour_from_epoch_hours(cell[1]), arrival_hour) for cell in prepared.cells.cells()
     }
-    _write_manifest(storage, arrival_hour, sorted(set(previous) | planned), complete=False)
+    _write_manifest(storage, arrival_hour, sorted(set(previous) | set(planned.values())), complete=False)
 
-    _publish_cells(storage, prepared, decision, quarantine, stats)
+    _publish_cells(storage, prepared, decision, planned, quarantine, stats)
     # The index holds, once each, the ids the same keep rule sent to the lake: rows written
     # beyond its distinct ids are copies (a copy let through, or a row written twice).
     stats.duplicate_ids_written = stats.valid - distinct_ids(decision.index_path)
@@ -223,14 +222,13 @@ def ingest_hour(
         return publish_hour(storage, prepared, decision)
 
 
-def _publish_cells(storage, prepared: PreparedHour, decision: Decision, quarantine, stats) -> None:
+def _publish_cells(storage, prepared: PreparedHour, decision: Decision, keys: dict, quarantine, stats) -> None:
     """One lake file per cell, by a few threads (on S3 the uploads overlap; late events can
     scatter an hour over thousands of small cells)."""
-    arrival_hour, cells = prepared.arrival_hour, prepared.cells
+    cells = prepared.cells
 
     def publish(cell: tuple[str, int]) -> tuple[str, str, CellResult]:
-        event_type, hours = cell
-        key = lake_file_key(event_type, hour_from_epoch_hours(hours), arrival_hour)
+        event_type, key = cell[0], keys[cell]
         with storage.staged_file(key, staging_dir=prepared.workdir) as path:
             result = write_cell(cells.read(cell), decision.dropped_seqs, path)
         if not result.rows:

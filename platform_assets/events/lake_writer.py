@@ -51,6 +51,7 @@ def write_cell(batches: Iterable[pa.RecordBatch], dropped_seqs: np.ndarray, path
     an id); those come back for the quarantine."""
     result = CellResult()
     writer: pq.ParquetWriter | None = None
+    sink: pa.NativeFile | None = None
     try:
         for batch in batches:
             keep = keep_mask(batch, dropped_seqs)
@@ -59,14 +60,20 @@ def write_cell(batches: Iterable[pa.RecordBatch], dropped_seqs: np.ndarray, path
                 batch = batch.filter(keep)
             if batch.num_rows == 0:
                 continue
-            table = pa.Table.from_batches([batch]).select(LAKE_SCHEMA.names).cast(LAKE_SCHEMA)
+            table = pa.Table.from_batches([batch]).select(LAKE_SCHEMA.names)
+            if table.schema != LAKE_SCHEMA:
+                table = table.cast(LAKE_SCHEMA)
             if writer is None:
-                writer = pq.ParquetWriter(path, LAKE_SCHEMA, compression="zstd")
+                # An open file, not a path: pyarrow would resolve a filesystem for every cell.
+                sink = pa.OSFile(str(path), "wb")
+                writer = pq.ParquetWriter(sink, LAKE_SCHEMA, compression="zstd")
             writer.write_table(table)
             result.rows += table.num_rows
     finally:
         if writer is not None:
             writer.close()
+        if sink is not None:
+            sink.close()
     if result.rows:
         result.bytes = path.stat().st_size
     return result
