@@ -194,7 +194,7 @@ def publish_hour(storage: StorageResource, prepared: PreparedHour, decision: Dec
     else:
         storage.delete(q_key)
     if decision.index_path is not None:
-        storage.put_file(decision.index_path, id_index_key(arrival_hour))
+        storage.move_file(decision.index_path, id_index_key(arrival_hour))
     else:
         storage.delete(id_index_key(arrival_hour))
     _write_manifest(storage, arrival_hour, stats.lake_files, complete=True)
