@@ -47,7 +47,7 @@ from platform_assets.events.published_ids import (
     dropped_seqs,
     write_id_index,
 )
-from platform_assets.events.quarantine_writer import QuarantineWriter, copy_rows
+from platform_assets.events.quarantine_writer import QuarantineWriter
 from platform_assets.events.spill import CellStore, IdBuckets
 from resources.storage import StorageResource
 
@@ -87,7 +87,7 @@ class PreparedHour:
     stats: HourStats
     cells: CellStore
     ids: IdBuckets
-    invalid_path: Path  # the invalid records, a local quarantine-schema Parquet file
+    quarantine: QuarantineWriter  # open, holding the invalid records; publish adds the copies
     started: float
 
 
@@ -125,7 +125,7 @@ def prepare_hour(
     stats.files_read = len(keys)
     stats.bytes_read = sum(size for _, size in keys)
 
-    invalid = QuarantineWriter(workdir / "invalid.parquet")
+    quarantine = QuarantineWriter(workdir / "quarantine.parquet")
     # Up to two batches of valid rows stay in memory; beyond that they go to disk.
     cells = CellStore(workdir, VALID_SCHEMA, memory_rows=2 * batch_size)
     ids = IdBuckets(workdir, memory_rows=8 * batch_size)
@@ -133,21 +133,19 @@ def prepare_hour(
     for batch in read_batches(storage, [key for key, _ in keys], batch_size, unreadable):
         stats.records_read += len(batch)
         validated = validate_lines(batch, max_created_at)
-        invalid.write(validated.rejected)
+        quarantine.write(validated.rejected)
         for rejection in validated.rejected:
             stats.reasons.update(rejection.reasons)
         if validated.valid.num_rows:
             cells.add(validated.valid)
             ids.add(validated.valid)
     stats.records_read += len(unreadable)
-    invalid.write(unreadable)
+    quarantine.write(unreadable)
     for rejection in unreadable:
         stats.reasons.update(rejection.reasons)
-    invalid.close()
-    stats.quarantined = invalid.rows
     cells.finish()
     ids.finish()
-    return PreparedHour(arrival_hour, workdir, stats, cells, ids, invalid.path, started)
+    return PreparedHour(arrival_hour, workdir, stats, cells, ids, quarantine, started)
 
 
 def decide_duplicates(
@@ -166,9 +164,7 @@ def decide_duplicates(
 
 def publish_hour(storage: StorageResource, prepared: PreparedHour, decision: Decision) -> HourStats:
     """Stage 3: the lake files, the quarantine file, the id index and the manifest."""
-    arrival_hour, stats = prepared.arrival_hour, prepared.stats
-    quarantine = QuarantineWriter(prepared.workdir / "quarantine.parquet")
-    copy_rows(prepared.invalid_path, quarantine)
+    arrival_hour, stats, quarantine = prepared.arrival_hour, prepared.stats, prepared.quarantine
 
     # Announce every file this run may write before writing any, so a crash leaves a
     # manifest from which the next run can remove whatever it no longer produces.

@@ -74,11 +74,3 @@ class QuarantineWriter:
             self._writer.close()
         return self._writer is not None
 
-
-def copy_rows(path: Path, writer: QuarantineWriter) -> None:
-    """Stream a local quarantine file (if any) into ``writer``, a row group at a time."""
-    if not path.exists():
-        return
-    source = pq.ParquetFile(path)
-    for group in range(source.num_row_groups):
-        writer.write_table(source.read_row_group(group))
