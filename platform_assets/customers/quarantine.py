@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Sequence
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from platform_assets.customers.read_csv import CustomerFile
 from platform_assets.customers.validate import Rejection
+from platform_assets.rejected_rows import parquet_bytes
+
+__all__ = ["QUARANTINE_SCHEMA", "parquet_bytes", "quarantine_table", "whole_file_rejections"]
 
 QUARANTINE_SCHEMA = pa.schema(
     [
@@ -41,7 +42,3 @@ def whole_file_rejections(parsed: CustomerFile, reason: str) -> list[Rejection]:
     return [Rejection(row.line, (reason,), parsed.record(row)) for row in parsed.rows]
 
 
-def parquet_bytes(table: pa.Table) -> bytes:
-    sink = io.BytesIO()
-    pq.write_table(table, sink, compression="zstd")
-    return sink.getvalue()
