@@ -14,7 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dagster import Executor, InitExecutorContext, executor, in_process_executor, multi_or_in_process_executor
+from dagster import (
+    Executor,
+    InitExecutorContext,
+    executor,
+    in_process_executor,
+    multi_or_in_process_executor,
+)
 
 
 class _OneStepInProcess(Executor):

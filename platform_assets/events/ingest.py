@@ -29,7 +29,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from platform_assets.events.envelope import DUPLICATE_ID, FUTURE_TOLERANCE_MS, VALID_SCHEMA, validate_lines
+from platform_assets.events.envelope import (
+    DUPLICATE_ID,
+    FUTURE_TOLERANCE_MS,
+    VALID_SCHEMA,
+    validate_lines,
+)
 from platform_assets.events.lake_writer import CellResult, write_cell
 from platform_assets.events.landing_reader import landing_keys, read_batches
 from platform_assets.events.layout import (

@@ -5,7 +5,13 @@ from pathlib import Path
 
 import numpy as np
 
-from platform_assets.events.ingest import Decision, decide_duplicates, ingest_hour, prepare_hour, publish_hour
+from platform_assets.events.ingest import (
+    Decision,
+    decide_duplicates,
+    ingest_hour,
+    prepare_hour,
+    publish_hour,
+)
 from platform_assets.events.published_ids import write_id_index
 from tests.events.conftest import event, hour, land, ms
 
