@@ -179,7 +179,7 @@ def publish_hour(storage: StorageResource, prepared: PreparedHour, decision: Dec
     }
     _write_manifest(storage, arrival_hour, sorted(set(previous) | set(planned.values())), complete=False)
 
-    _publish_cells(storage, prepared, decision, planned, quarantine, stats)
+    _publish_cells(storage, prepared, decision, planned)
     # The index holds, once each, the ids the same keep rule sent to the lake: rows written
     # beyond its distinct ids are copies (a copy let through, or a row written twice).
     stats.duplicate_ids_written = stats.valid - distinct_ids(decision.index_path)
@@ -223,10 +223,10 @@ def ingest_hour(
         return publish_hour(storage, prepared, decision)
 
 
-def _publish_cells(storage, prepared: PreparedHour, decision: Decision, keys: dict, quarantine, stats) -> None:
+def _publish_cells(storage, prepared: PreparedHour, decision: Decision, keys: dict) -> None:
     """One lake file per cell, by a few threads (on S3 the uploads overlap; late events can
     scatter an hour over thousands of small cells)."""
-    cells = prepared.cells
+    cells, stats = prepared.cells, prepared.stats
 
     def publish(cell: tuple[str, int]) -> tuple[str, str, CellResult]:
         event_type, key = cell[0], keys[cell]
@@ -248,6 +248,6 @@ def _publish_cells(storage, prepared: PreparedHour, decision: Decision, keys: di
     # Copies are few (redeliveries): one write for the hour, not one per cell.
     if duplicates:
         copies = pa.concat_tables(duplicates)
-        quarantine.write_duplicates(copies)
+        prepared.quarantine.write_duplicates(copies)
         stats.duplicates += copies.num_rows
         stats.reasons[DUPLICATE_ID] += copies.num_rows
