@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from pydantic import PrivateAttr
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_STORAGE_DIR = PROJECT_ROOT / ".sluice" / "storage"
+UPLOAD_THREADS = 8  # concurrent uploads in move_files (small files: latency, not bandwidth)
 LIST_PAGE_SIZE = 1000
 
 
@@ -109,6 +111,24 @@ class LocalBackend:
                 os.replace(staged, target)
         finally:
             staged.unlink(missing_ok=True)
+
+    def remove_hidden(self, prefix: str, name_prefix: str) -> None:
+        try:
+            entries = list(os.scandir(self.path(prefix)))
+        except FileNotFoundError:
+            return
+        for entry in entries:
+            if entry.name.startswith(name_prefix) and _is_hidden(entry.name):
+                Path(entry.path).unlink(missing_ok=True)
+
+    def move_files(self, moves: list[tuple[Path, str]]) -> None:
+        for local_path, key in moves:  # renames: threads would only add overhead
+            self.move_file(local_path, key)
+
+    def writable_dir(self, prefix: str, staging_dir: Path | None = None) -> Path:
+        directory = self.path(prefix)
+        directory.mkdir(parents=True, exist_ok=True)
+        return directory
 
     def put_file(self, local_path: Path, key: str) -> None:
         with self.staged(key) as staged:
@@ -232,6 +252,19 @@ class S3Backend:
 
     def move_file(self, local_path: Path, key: str) -> None:
         self.put_file(local_path, key)
+        local_path.unlink(missing_ok=True)
+
+    def remove_hidden(self, prefix: str, name_prefix: str) -> None:
+        pass  # nothing hidden is ever uploaded: files are staged on local disk
+
+    def move_files(self, moves: list[tuple[Path, str]]) -> None:
+        # Uploads of small files are latency-bound: overlap them.
+        with ThreadPoolExecutor(max_workers=UPLOAD_THREADS) as pool:
+            for _ in pool.map(lambda move: self.move_file(*move), moves):
+                pass
+
+    def writable_dir(self, prefix: str, staging_dir: Path | None = None) -> Path:
+        return Path(tempfile.mkdtemp(dir=staging_dir, prefix="sluice-stage-"))
 
     @contextmanager
     def staged(self, key: str, staging_dir: Path | None = None) -> Iterator[Path]:
@@ -345,6 +378,23 @@ class StorageResource(ConfigurableResource):
     def move_file(self, local_path: Path | str, key: str) -> None:
         """Like put_file, but the local file may be consumed (a rename when it can be)."""
         self.backend.move_file(Path(local_path), key)
+
+    def remove_hidden(self, prefix: str, name_prefix: str) -> None:
+        """Remove the hidden files directly under the directory ``prefix`` whose names start
+        with ``name_prefix``: what a killed writer left of its temporary files."""
+        self.backend.remove_hidden(prefix, name_prefix)
+
+    def move_files(self, moves: list[tuple[Path, str]]) -> None:
+        """``move_file`` for many (local path, key) pairs; on S3 the uploads overlap."""
+        self.backend.move_files([(Path(path), key) for path, key in moves])
+
+    def writable_dir(self, prefix: str, staging_dir: Path | None = None) -> Path:
+        """A local directory standing for ``prefix``, for tools that write many files at once
+        (pyarrow's dataset writer). Write them under hidden names, then ``move_file`` each
+        to its key: locally this is the prefix itself and the move a rename; on S3 it is a
+        new directory under ``staging_dir`` (the caller removes it) and the move an upload.
+        """
+        return self.backend.writable_dir(prefix, staging_dir)
 
     @contextmanager
     def open_write(self, key: str, staging_dir: Path | None = None) -> Iterator[IO[bytes]]:

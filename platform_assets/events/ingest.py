@@ -20,8 +20,8 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,9 +35,10 @@ from platform_assets.events.envelope import (
     VALID_SCHEMA,
     validate_lines,
 )
-from platform_assets.events.lake_writer import CellResult, write_cell
+from platform_assets.events.lake_writer import write_lake_files
 from platform_assets.events.landing_reader import landing_keys, read_batches
 from platform_assets.events.layout import (
+    LAKE_PREFIX,
     hour_from_epoch_hours,
     id_index_key,
     lake_file_key,
@@ -57,7 +58,6 @@ from platform_assets.events.spill import CellStore, IdBuckets
 from resources.storage import StorageResource
 
 DEFAULT_BATCH_SIZE = 50_000  # pandera's cost per batch is large: fewer, larger batches (measured 30% faster than 20k)
-WRITER_THREADS = 4  # overlaps uploads on S3; local writes are bound by file-system calls
 
 
 @dataclass
@@ -104,11 +104,18 @@ class Decision:
     index_path: Path | None  # None when the hour keeps no id
 
 
-def _previous_manifest(storage: StorageResource, arrival_hour: datetime) -> list[str]:
+def _previous_manifest(storage: StorageResource, arrival_hour: datetime) -> tuple[list[str], bool]:
+    """The lake files an earlier run of the hour wrote or planned, and whether it finished."""
     try:
-        return json.loads(storage.read_bytes(manifest_key(arrival_hour)))["lake_files"]
+        body = json.loads(storage.read_bytes(manifest_key(arrival_hour)))
     except FileNotFoundError:
-        return []
+        return [], True
+    return body["lake_files"], body["complete"]
+
+
+def _temp_name_prefix(arrival_hour: datetime) -> str:
+    """Lake files are written under hidden names starting so, then renamed (see lake_writer)."""
+    return f".{partition_file_stem(arrival_hour)}.parquet.tmp-"
 
 
 def _write_manifest(storage, arrival_hour: datetime, lake_files: list[str], complete: bool) -> None:
@@ -173,7 +180,10 @@ def publish_hour(storage: StorageResource, prepared: PreparedHour, decision: Dec
 
     # Announce every file this run may write before writing any, so a crash leaves a
     # manifest from which the next run can remove whatever it no longer produces.
-    previous = _previous_manifest(storage, arrival_hour)
+    previous, previous_finished = _previous_manifest(storage, arrival_hour)
+    if not previous_finished:  # a killed run may have left hidden files in the cells it planned
+        for cell_prefix in sorted({key.rsplit("/", 1)[0] + "/" for key in previous}):
+            storage.remove_hidden(cell_prefix, _temp_name_prefix(arrival_hour))
     planned = {
         cell: lake_file_key(cell[0], hour_from_epoch_hours(cell[1]), arrival_hour) for cell in prepared.cells.cells()
     }
@@ -224,30 +234,27 @@ def ingest_hour(
 
 
 def _publish_cells(storage, prepared: PreparedHour, decision: Decision, keys: dict) -> None:
-    """One lake file per cell, by a few threads (on S3 the uploads overlap; late events can
-    scatter an hour over thousands of small cells)."""
-    cells, stats = prepared.cells, prepared.stats
-
-    def publish(cell: tuple[str, int]) -> tuple[str, str, CellResult]:
-        event_type, key = cell[0], keys[cell]
-        with storage.staged_file(key, staging_dir=prepared.workdir) as path:
-            result = write_cell(cells.read(cell), decision.dropped_seqs, path)
-        if not result.rows:
-            storage.delete(key)  # an earlier run's file for a cell that is now all duplicates
-        return event_type, key, result
-
-    duplicates: list[pa.Table] = []
-    with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
-        for event_type, key, result in pool.map(publish, cells.cells()):
-            duplicates.extend(result.duplicates)
-            if result.rows:
-                stats.lake_files.append(key)
-                stats.bytes_written += result.bytes
-                stats.valid += result.rows
-                stats.types[event_type] += result.rows
+    """One lake file per cell: written in one call under hidden names, then each moved to
+    its key (a rename locally, an upload on S3)."""
+    stats = prepared.stats
+    base = storage.writable_dir(LAKE_PREFIX, staging_dir=prepared.workdir)
+    temp_name = f"{_temp_name_prefix(prepared.arrival_hour)}{uuid.uuid4().hex}"
+    written = None
+    try:
+        written = write_lake_files(prepared.cells.chunks(), decision.dropped_seqs, base, temp_name)
+        for cell, rows in sorted(written.rows.items()):
+            stats.lake_files.append(keys[cell])
+            stats.bytes_written += written.paths[cell].stat().st_size
+            stats.valid += rows
+            stats.types[cell[0]] += rows
+        storage.move_files([(written.paths[cell], keys[cell]) for cell in sorted(written.rows)])
+    finally:
+        # A failed write leaves no temporary file behind in the lake's directories.
+        for path in (written.paths.values() if written else []):
+            path.unlink(missing_ok=True)
     # Copies are few (redeliveries): one write for the hour, not one per cell.
-    if duplicates:
-        copies = pa.concat_tables(duplicates)
+    if written.duplicates:
+        copies = pa.concat_tables(written.duplicates)
         prepared.quarantine.write_duplicates(copies)
         stats.duplicates += copies.num_rows
         stats.reasons[DUPLICATE_ID] += copies.num_rows

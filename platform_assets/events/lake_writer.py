@@ -1,15 +1,25 @@
-"""Write one lake cell's Parquet file from its spilled rows, minus duplicates. Pure I/O on a path."""
+"""Write an arrival hour's lake files in one call: one Parquet file per cell, minus the copies.
+
+pyarrow's dataset writer partitions, encodes and creates the ~1,000 files of an hour in
+C++ on its own threads, without holding the GIL, so Python can prepare the next hour
+meanwhile. Files are written under hidden temporary names; the caller moves each into
+place (a rename locally, an upload on S3), so readers never see a partial file.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import resource
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
+import pyarrow.dataset as ds
+
+from platform_assets.events.layout import hour_from_epoch_hours, lake_cell_dir
+from platform_assets.events.spill import MS_PER_HOUR
 
 LAKE_SCHEMA = pa.schema(
     [
@@ -21,14 +31,27 @@ LAKE_SCHEMA = pa.schema(
         ("line_number", pa.int64()),
     ]
 )
+# The cell directories, in the order of layout.lake_cell_prefix; not stored in the files.
+PARTITION_SCHEMA = pa.schema([("event_type", pa.string()), ("event_date", pa.string()), ("event_hour", pa.string())])
+_WRITE_SCHEMA = pa.schema([*LAKE_SCHEMA, *PARTITION_SCHEMA])
+_PARTITIONING = ds.HivePartitioning(PARTITION_SCHEMA, segment_encoding="none")
+_PARQUET = ds.ParquetFileFormat()
+_ZSTD = _PARQUET.make_write_options(compression="zstd")
+# Files the writer keeps open. Closing early is slow (1,300 files: 0.74 s at 128 open,
+# 0.40 s at 4,096, measured), so as many as half the process's descriptor limit allows:
+# 4,096 here, 128 on a macOS laptop (256). Cells arrive one after another, so a file
+# closed early is a finished cell.
+MAX_OPEN_FILES = max(64, min(4096, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 2))
+MAX_CELLS_PER_BATCH = 1 << 30  # an hour that never spilled is one batch of all its cells
+
 # What the quarantine needs of a dropped copy.
 DUPLICATE_COLUMNS = ["raw", "source_key", "line_number", "event_id"]
 
 
 @dataclass
-class CellResult:
-    rows: int = 0
-    bytes: int = 0
+class LakeWrite:
+    rows: dict[tuple[str, int], int] = field(default_factory=dict)  # (event_type, epoch hour) -> rows written
+    paths: dict[tuple[str, int], Path] = field(default_factory=dict)  # the cell's written (temporary) file
     duplicates: list[pa.Table] = field(default_factory=list)  # DUPLICATE_COLUMNS of dropped copies
 
 
@@ -37,8 +60,8 @@ def keep_mask(rows, dropped_seqs: np.ndarray) -> pa.Array:
     later copies of an id within the hour and the rows of ids the lake already holds). The
     lake files and the hour's id index both follow this one rule.
 
-    A binary search per row: a hash set would be rebuilt for every batch of every cell, and
-    a big hour has ~100k of those."""
+    A binary search per row: a hash set would be rebuilt for every chunk, and a big hour
+    has ~100k of those."""
     seqs = rows.column("seq").to_numpy()
     if not len(dropped_seqs) or not len(seqs):
         return pa.array(np.ones(len(seqs), dtype=bool))
@@ -46,36 +69,62 @@ def keep_mask(rows, dropped_seqs: np.ndarray) -> pa.Array:
     return pa.array(dropped_seqs[found] != seqs)
 
 
-def write_cell(batches: Iterable[pa.RecordBatch], dropped_seqs: np.ndarray, path: Path) -> CellResult:
-    """Stream a cell's rows to ``path`` (zstd Parquet), skipping the dropped rows (copies of
-    an id); those come back for the quarantine."""
-    result = CellResult()
-    writer: pq.ParquetWriter | None = None
-    sink: pa.NativeFile | None = None
-    try:
-        for batch in batches:
-            keep = keep_mask(batch, dropped_seqs)
-            if not pc.all(keep).as_py():
-                result.duplicates.append(pa.Table.from_batches([batch.filter(pc.invert(keep))]).select(DUPLICATE_COLUMNS))
-                batch = batch.filter(keep)
-            if batch.num_rows == 0:
-                continue
-            table = pa.Table.from_batches([batch]).select(LAKE_SCHEMA.names)
-            if table.schema != LAKE_SCHEMA:
-                table = table.cast(LAKE_SCHEMA)
-            if writer is None:
-                # An open file, not a path: pyarrow would resolve a filesystem for every cell.
-                # Buffered: the writer emits each page header and chunk on its own, ~60 write
-                # calls for a small file; the buffer makes them about one.
-                sink = pa.BufferedOutputStream(pa.OSFile(str(path), "wb"), buffer_size=1 << 20)
-                writer = pq.ParquetWriter(sink, LAKE_SCHEMA, compression="zstd")
-            writer.write_table(table)
-            result.rows += table.num_rows
-    finally:
-        if writer is not None:
-            writer.close()
-        if sink is not None:
-            sink.close()
-    if result.rows:
-        result.bytes = path.stat().st_size
+def write_lake_files(
+    chunks: Iterable[pa.Table],
+    dropped_seqs: np.ndarray,
+    base_dir: Path,
+    temp_name: str,
+    max_open_files: int = MAX_OPEN_FILES,
+) -> LakeWrite:
+    """Write ``chunks`` under ``base_dir``: one zstd Parquet file per cell, in the cell's
+    directory (layout.lake_cell_dir, relative to ``base_dir``), named ``temp_name`` + ``-0``. The dropped rows (copies of an id) come back for the quarantine.
+
+    Each cell's rows must arrive together, in seq order, as ``CellStore.chunks`` gives them:
+    the writer then never reopens a cell, so each cell gets exactly one file.
+    """
+    result = LakeWrite()
+    ds.write_dataset(
+        _lake_batches(chunks, dropped_seqs, result),
+        str(base_dir),
+        schema=_WRITE_SCHEMA,
+        format=_PARQUET,
+        file_options=_ZSTD,
+        partitioning=_PARTITIONING,
+        basename_template=f"{temp_name}-{{i}}",
+        existing_data_behavior="overwrite_or_ignore",
+        preserve_order=True,  # rows of a cell stay in seq order
+        max_open_files=max_open_files,
+        max_partitions=MAX_CELLS_PER_BATCH,
+    )
+    for cell in result.rows:
+        directory = base_dir / lake_cell_dir(cell[0], hour_from_epoch_hours(cell[1]))
+        result.paths[cell] = directory / f"{temp_name}-0"
+        # A second file would mean the writer reopened a cell: its rows would never be published.
+        if (directory / f"{temp_name}-1").exists():
+            raise RuntimeError(f"the lake writer split cell {cell} into several files under {directory}")
     return result
+
+
+def _lake_batches(chunks: Iterable[pa.Table], dropped_seqs: np.ndarray, result: LakeWrite) -> Iterator[pa.RecordBatch]:
+    """The kept rows with their partition columns; counts rows per cell, collects copies."""
+    for chunk in chunks:
+        keep = keep_mask(chunk, dropped_seqs)
+        if not pc.all(keep).as_py():
+            result.duplicates.append(chunk.filter(pc.invert(keep)).select(DUPLICATE_COLUMNS))
+            chunk = chunk.filter(keep)
+        if chunk.num_rows == 0:
+            continue
+        created_at = chunk.column("created_at")
+        hours = pc.divide(created_at.cast(pa.int64()), MS_PER_HOUR)
+        counts = pa.table({"t": chunk.column("event_type"), "h": hours}).group_by(["t", "h"]).aggregate([([], "count_all")])
+        for event_type, hour, rows in zip(*(counts.column(name).to_pylist() for name in ("t", "h", "count_all")), strict=True):
+            result.rows[(event_type, hour)] = result.rows.get((event_type, hour), 0) + rows
+        lake = chunk.select(LAKE_SCHEMA.names)
+        if lake.schema != LAKE_SCHEMA:
+            lake = lake.cast(LAKE_SCHEMA)
+        lake = (
+            lake.append_column("event_type", chunk.column("event_type"))
+            .append_column("event_date", pc.strftime(created_at, format="%Y-%m-%d"))
+            .append_column("event_hour", pc.strftime(created_at, format="%H"))
+        )
+        yield from lake.to_batches()

@@ -42,8 +42,13 @@ def partition_file_stem(arrival_hour: datetime) -> str:
     return f"{arrival_hour:%Y-%m-%dT%H}"
 
 
+def lake_cell_dir(event_type: str, event_hour: datetime) -> str:
+    """A lake cell's directory below LAKE_PREFIX: hive style, as DuckDB and pyarrow read it."""
+    return f"event_type={event_type}/event_date={event_hour:%Y-%m-%d}/event_hour={event_hour:%H}"
+
+
 def lake_cell_prefix(event_type: str, event_hour: datetime) -> str:
-    return f"{LAKE_PREFIX}event_type={event_type}/event_date={event_hour:%Y-%m-%d}/event_hour={event_hour:%H}/"
+    return f"{LAKE_PREFIX}{lake_cell_dir(event_type, event_hour)}/"
 
 
 def lake_file_key(event_type: str, event_hour: datetime, arrival_hour: datetime) -> str:

@@ -53,6 +53,35 @@ def test_writes_are_atomic_and_hidden_files_are_not_listed(storage, tmp_path):
     assert [o.key for o in storage.list_objects("out/")] == ["out/file.bin"]
 
 
+def test_many_files_written_in_a_local_directory_are_published_by_moving(storage, tmp_path):
+    """What the lake writer does: hidden files under writable_dir, then move_files to keys."""
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    directory = storage.writable_dir("lake/", staging_dir=staging)
+    moves = []
+    for index in range(12):
+        path = directory / f"cell={index}" / ".part.tmp-0"
+        path.parent.mkdir(parents=True)
+        path.write_bytes(f"file {index}".encode())
+        moves.append((path, f"lake/cell={index}/part.parquet"))
+    assert list(storage.list_objects("lake/")) == []  # nothing is visible before the move
+    storage.move_files(moves)
+    assert [o.key for o in storage.list_objects("lake/")] == sorted(key for _, key in moves)
+    assert storage.read_bytes("lake/cell=3/part.parquet") == b"file 3"
+    assert not [p for p in directory.rglob(".*") if p.is_file()]  # moved, not copied
+
+
+def test_remove_hidden_takes_only_the_named_leftovers(local_storage):
+    root = local_storage.backend.root
+    cell = root / "lake" / "c"
+    cell.mkdir(parents=True)
+    for name in (".h1.parquet.tmp-1-0", ".h1.parquet.tmp-2-0", ".h2.parquet.tmp-1-0", "h1.parquet"):
+        (cell / name).write_bytes(b"x")
+    local_storage.remove_hidden("lake/c/", ".h1.parquet.tmp-")
+    local_storage.remove_hidden("lake/missing/", ".h1.parquet.tmp-")  # no directory: nothing to do
+    assert sorted(p.name for p in cell.iterdir()) == [".h2.parquet.tmp-1-0", "h1.parquet"]
+
+
 def test_pyarrow_filesystem_reads_what_storage_wrote(storage):
     import pyarrow as pa
     import pyarrow.parquet as pq

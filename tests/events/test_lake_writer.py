@@ -1,0 +1,95 @@
+"""The lake writer and the cell order it relies on: one file per cell, every kept row, in
+seq order, however many cells an hour has and however few files may be open at once."""
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from platform_assets.events.envelope import VALID_SCHEMA
+from platform_assets.events.lake_writer import LAKE_SCHEMA, write_lake_files
+from platform_assets.events.spill import CellStore, sort_by_cell
+from tests.events.conftest import HOUR_MS, hour, ms
+
+H = hour(2, 6)
+
+
+def valid_rows(count: int, types: int, hours: int, first_seq: int = 0) -> pa.Table:
+    """Rows spread over ``types`` x ``hours`` cells, interleaved as lines arrive."""
+    seqs = list(range(first_seq, first_seq + count))
+    return pa.table(
+        {
+            "event_id": [f"e{s}" for s in seqs],
+            "event_type": [f"type_{s % types:03d}" for s in seqs],
+            "created_at": pa.array([ms(H) - (s % hours) * HOUR_MS + s for s in seqs], pa.int64()).cast(
+                pa.timestamp("ms", tz="UTC")
+            ),
+            "attributes": ['{"n":1}'] * count,
+            "meta": ['{"created_at":0}'] * count,
+            "raw": ["{}"] * count,
+            "source_key": ["landing/x.jsonl"] * count,
+            "line_number": pa.array([s + 1 for s in seqs], pa.int64()),
+            "seq": pa.array(seqs, pa.int64()),
+        },
+        schema=VALID_SCHEMA,
+    )
+
+
+def test_sort_by_cell_finds_every_cell_and_its_rows():
+    table = valid_rows(1000, types=7, hours=3)
+    ordered, cells = sort_by_cell(table)
+    assert len(cells) == 21 and sum(length for _, _, length in cells) == 1000
+    for (event_type, epoch_hour), start, length in cells:
+        rows = ordered.slice(start, length)
+        assert set(rows.column("event_type").to_pylist()) == {event_type}
+        assert {c // HOUR_MS for c in rows.column("created_at").cast(pa.int64()).to_pylist()} == {epoch_hour}
+        assert rows.column("seq").to_pylist() == sorted(rows.column("seq").to_pylist())
+    assert sort_by_cell(table.slice(0, 0)) == (table.slice(0, 0), [])
+
+
+def write(store: CellStore, tmp_path: Path, dropped=(), max_open_files=64):
+    base = tmp_path / "lake"
+    base.mkdir()
+    dropped = np.array(sorted(dropped), dtype=np.int64)
+    return base, write_lake_files(store.chunks(), dropped, base, ".tmp", max_open_files=max_open_files)
+
+
+def cells_of(table: pa.Table) -> set:
+    hours = [c // HOUR_MS for c in table.column("created_at").cast(pa.int64()).to_pylist()]
+    return set(zip(table.column("event_type").to_pylist(), hours, strict=True))
+
+
+def assert_one_file_per_cell(base: Path, written, expected_rows: int):
+    files = sorted(p for p in base.rglob("*") if p.is_file())
+    assert files == sorted(written.paths.values())  # nothing but one file per cell
+    assert sum(written.rows.values()) == expected_rows
+    for cell, path in written.paths.items():
+        table = pq.read_table(path)
+        assert table.schema.names == LAKE_SCHEMA.names  # partition columns live in the path
+        assert table.num_rows == written.rows[cell]
+        seqs = [int(line) - 1 for line in table.column("line_number").to_pylist()]
+        assert seqs == sorted(seqs)  # arrival order within the cell
+
+
+def test_an_hour_in_memory_with_more_cells_than_open_files(tmp_path):
+    rows = valid_rows(3000, types=150, hours=7)
+    store = CellStore(tmp_path, VALID_SCHEMA, memory_rows=10**6)
+    store.add(rows)
+    store.finish()
+    base, written = write(store, tmp_path, dropped={5, 6, 2999})
+    assert len(written.paths) == len(cells_of(rows)) == 1050  # at most 64 files open at once
+    assert_one_file_per_cell(base, written, 2997)
+    (copies,) = written.duplicates
+    assert sorted(copies.column("event_id").to_pylist()) == ["e2999", "e5", "e6"]
+
+
+def test_a_spilled_hour_with_more_cells_than_open_files(tmp_path):
+    parts = [valid_rows(600, types=100, hours=3, first_seq=600 * part) for part in range(5)]
+    store = CellStore(tmp_path, VALID_SCHEMA, memory_rows=700)
+    for part in parts:  # two flushes to disk, then an in-memory rest: cells span 3 chunks
+        store.add(part)
+    store.finish()
+    base, written = write(store, tmp_path)
+    assert len(written.paths) == len(cells_of(pa.concat_tables(parts))) == 300
+    assert_one_file_per_cell(base, written, 3000)
