@@ -91,7 +91,11 @@ class LocalBackend:
                     continue
                 yield from self._walk(Path(entry.path), key, "", start_after)
             elif start_after is None or key > start_after:
-                yield StoredObject(key, entry.stat().st_size)
+                try:
+                    size = entry.stat().st_size
+                except FileNotFoundError:  # deleted since the directory was read: not listed
+                    continue
+                yield StoredObject(key, size)
 
     def open_read(self, key: str) -> IO[bytes]:
         try:
@@ -122,8 +126,14 @@ class LocalBackend:
                 Path(entry.path).unlink(missing_ok=True)
 
     def move_files(self, moves: list[tuple[Path, str]]) -> None:
-        for local_path, key in moves:  # renames: threads would only add overhead
-            self.move_file(local_path, key)
+        # Renames, one after another (threads would only add overhead), with plain strings:
+        # an hour moves ~1,000 files and pathlib would cost more than the renames.
+        root = str(self.root)
+        for local_path, key in moves:
+            try:
+                os.replace(local_path, f"{root}/{key}")
+            except OSError:  # a directory to create, or another filesystem
+                self.move_file(Path(local_path), key)
 
     def writable_dir(self, prefix: str, staging_dir: Path | None = None) -> Path:
         directory = self.path(prefix)

@@ -1,7 +1,7 @@
 """The Dagster face of the events pipeline: partitions, metadata and checks.
 
-The work itself is ``ingest.ingest_hour``; this file reads the run's hours, calls it
-once per hour in order, and reports what happened.
+The work itself is ``ingest.ingest_hours``; this file hands it the run's hours (one, or a
+backfilled range, in order) and reports what happened.
 """
 
 
@@ -22,7 +22,7 @@ from dagster import (
 )
 from pydantic import Field
 
-from platform_assets.events.ingest import DEFAULT_BATCH_SIZE, ingest_hour
+from platform_assets.events.ingest import DEFAULT_BATCH_SIZE, ingest_hours
 from platform_assets.events.layout import LAKE_PREFIX, LANDING_PREFIX, QUARANTINE_PREFIX
 from platform_assets.events.metadata import combine, hours_markdown, top_types_markdown
 from platform_assets.events.partitions import arrival_hours
@@ -112,17 +112,17 @@ def _max_quarantine_rate(config: EventsIngestConfig) -> float:
 def ingest_events(context: AssetExecutionContext, config: EventsIngestConfig, storage: StorageResource):
     """Validate each arrival hour's landing files into the lake and the quarantine, in one pass."""
     window = context.partition_time_window
+    arrival_hours = []
+    while window.start + timedelta(hours=len(arrival_hours)) < window.end:
+        arrival_hours.append(window.start + timedelta(hours=len(arrival_hours)))
     hours = []
-    hour = window.start
-    while hour < window.end:
-        stats = ingest_hour(storage, hour, batch_size=config.batch_size)
+    for stats in ingest_hours(storage, arrival_hours, batch_size=config.batch_size):
         context.log.info(
             f"{stats.arrival_hour:%Y-%m-%d %H}:00: read {stats.records_read}, valid {stats.valid}, "
             f"quarantined {stats.quarantined} ({stats.duplicates} duplicates), "
             f"{len(stats.lake_files)} lake files, {stats.seconds:.1f}s"
         )
         hours.append(stats)
-        hour += timedelta(hours=1)
 
     totals = combine(hours)
     read = totals["records_read"]

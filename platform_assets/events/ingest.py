@@ -22,6 +22,8 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -74,9 +76,16 @@ class HourStats:
     lake_files: list[str] = field(default_factory=list)
     quarantine_file: str | None = None
     bytes_written: int = 0
-    seconds: float = 0.0
+    # perf_counter at the start of reading and at the end of publishing. Hours of one run
+    # overlap (see ingest_hours): a run's duration is its last finish minus its first start.
+    started: float = 0.0
+    finished: float = 0.0
     # Ids written to this hour's lake files more than once (the asset check wants 0).
     duplicate_ids_written: int = 0
+
+    @property
+    def seconds(self) -> float:
+        return self.finished - self.started
 
     @property
     def files_written(self) -> int:
@@ -93,7 +102,6 @@ class PreparedHour:
     cells: CellStore
     ids: IdBuckets
     quarantine: QuarantineWriter  # open, holding the invalid records; publish adds the copies
-    started: float
 
 
 @dataclass
@@ -130,8 +138,7 @@ def prepare_hour(
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> PreparedHour:
     """Stage 1: read and validate the hour; what does not fit in memory goes to ``workdir``."""
-    started = time.perf_counter()
-    stats = HourStats(arrival_hour=arrival_hour)
+    stats = HourStats(arrival_hour=arrival_hour, started=time.perf_counter())
     max_created_at = int((arrival_hour + timedelta(hours=1)).timestamp() * 1000) + FUTURE_TOLERANCE_MS
     keys = landing_keys(storage, arrival_hour)
     stats.files_read = len(keys)
@@ -157,15 +164,19 @@ def prepare_hour(
         stats.reasons.update(rejection.reasons)
     cells.finish()
     ids.finish()
-    return PreparedHour(arrival_hour, workdir, stats, cells, ids, quarantine, started)
+    return PreparedHour(arrival_hour, workdir, stats, cells, ids, quarantine)
 
 
 def decide_duplicates(
-    storage: StorageResource, prepared: PreparedHour, window_hours: int = DEFAULT_WINDOW_HOURS
+    storage: StorageResource,
+    prepared: PreparedHour,
+    window_hours: int = DEFAULT_WINDOW_HOURS,
+    unpublished: dict[str, Path | None] | None = None,
 ) -> Decision:
-    """Stage 2: the hour's copies, and its id index written locally."""
+    """Stage 2: the hour's copies, and its id index written locally. ``unpublished``: the id
+    indexes of hours whose publishing is still under way (key -> local file or None)."""
     later_copies = prepared.ids.later_duplicates()
-    published = already_published(storage, prepared.arrival_hour, prepared.ids, window_hours)
+    published = already_published(storage, prepared.arrival_hour, prepared.ids, window_hours, unpublished)
     dropped = dropped_seqs(prepared.ids, later_copies, published)
     index_path = prepared.workdir / "ids.parquet"
     if not write_id_index(index_path, prepared.ids, dropped):
@@ -205,12 +216,13 @@ def publish_hour(storage: StorageResource, prepared: PreparedHour, decision: Dec
     else:
         storage.delete(q_key)
     if decision.index_path is not None:
-        storage.move_file(decision.index_path, id_index_key(arrival_hour))
+        # Copied, not moved: the next hour may be reading it (see ingest_hours).
+        storage.put_file(decision.index_path, id_index_key(arrival_hour))
     else:
         storage.delete(id_index_key(arrival_hour))
     _write_manifest(storage, arrival_hour, stats.lake_files, complete=True)
 
-    stats.seconds = time.perf_counter() - prepared.started
+    stats.finished = time.perf_counter()
     if stats.valid + stats.quarantined != stats.records_read:
         raise RuntimeError(
             f"ingest of {partition_file_stem(arrival_hour)} lost records: read {stats.records_read}, "
@@ -227,10 +239,57 @@ def ingest_hour(
     dedupe_window_hours: int = DEFAULT_WINDOW_HOURS,
 ) -> HourStats:
     """Validate, deduplicate and publish one arrival hour. Safe to run again at any time."""
-    with tempfile.TemporaryDirectory(dir=spill_dir, prefix="sluice-ingest-") as tmp:
-        prepared = prepare_hour(storage, arrival_hour, Path(tmp), batch_size)
-        decision = decide_duplicates(storage, prepared, dedupe_window_hours)
-        return publish_hour(storage, prepared, decision)
+    (stats,) = ingest_hours(storage, [arrival_hour], batch_size, spill_dir, dedupe_window_hours)
+    return stats
+
+
+def ingest_hours(
+    storage: StorageResource,
+    arrival_hours: list[datetime],
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    spill_dir: Path | None = None,
+    dedupe_window_hours: int = DEFAULT_WINDOW_HOURS,
+) -> Iterator[HourStats]:
+    """``ingest_hour`` for each hour, in order, yielding each hour's stats once it is published.
+
+    An hour is published by a background thread while this one reads, validates and
+    deduplicates the next. The lake writer spends most of its time in C++ without the GIL,
+    so on two cores the two overlap. The next hour checks its ids against the id index of
+    the hour being published (still a local file) in place of whatever storage holds for
+    that hour, so the rules are exactly those of running the hours one by one. At most two
+    hours are held at once.
+    """
+    publishing: tuple[Future, tempfile.TemporaryDirectory] | None = None
+    unpublished: dict[str, Path | None] = {}  # the id index of the hour being published
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sluice-publish") as publisher:
+        try:
+            for arrival_hour in arrival_hours:
+                workdir = tempfile.TemporaryDirectory(dir=spill_dir, prefix="sluice-ingest-")
+                try:
+                    prepared = prepare_hour(storage, arrival_hour, Path(workdir.name), batch_size)
+                    decision = decide_duplicates(storage, prepared, dedupe_window_hours, unpublished)
+                    if publishing is not None:
+                        yield _finish(*publishing)
+                        publishing = None
+                except BaseException:
+                    workdir.cleanup()
+                    raise
+                publishing = (publisher.submit(publish_hour, storage, prepared, decision), workdir)
+                unpublished = {id_index_key(arrival_hour): decision.index_path}
+            if publishing is not None:
+                yield _finish(*publishing)
+                publishing = None
+        finally:
+            if publishing is not None:  # the run failed or was stopped while an hour was publishing
+                wait([publishing[0]])
+                publishing[1].cleanup()
+
+
+def _finish(publishing: Future, workdir: tempfile.TemporaryDirectory) -> HourStats:
+    try:
+        return publishing.result()
+    finally:
+        workdir.cleanup()
 
 
 def _publish_cells(storage, prepared: PreparedHour, decision: Decision, keys: dict) -> None:

@@ -16,7 +16,8 @@ def combine(hours: list[HourStats]) -> dict:
     for hour in hours:
         reasons.update(hour.reasons)
         types.update(hour.types)
-    seconds = sum(hour.seconds for hour in hours)
+    # Hours overlap (one is published while the next is read): the span, not the sum.
+    seconds = max(hour.finished for hour in hours) - min(hour.started for hour in hours) if hours else 0.0
     read = sum(hour.records_read for hour in hours)
     return {
         "hours": len(hours),

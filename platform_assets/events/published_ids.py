@@ -46,6 +46,26 @@ def window_index_keys(storage: StorageResource, arrival_hour: datetime, window_h
     return keys
 
 
+def _window_sources(
+    storage: StorageResource, arrival_hour: datetime, window_hours: int, unpublished: dict[str, Path | None]
+) -> list:
+    """What to open for each index in the window: a stored file, or a local one still being
+    published (``unpublished``: key -> local file, None for an hour that keeps no id), which
+    replaces whatever an earlier run stored under that key."""
+    first = id_index_key(arrival_hour - timedelta(hours=window_hours))
+    last = id_index_key(arrival_hour + timedelta(hours=window_hours))
+    keys = set(window_index_keys(storage, arrival_hour, window_hours))
+    keys |= {key for key in unpublished if first <= key <= last and key != id_index_key(arrival_hour)}
+    filesystem, base = storage.arrow_filesystem()
+    sources = []
+    for key in sorted(keys):
+        if key not in unpublished:
+            sources.append(filesystem.open_input_file(f"{base}/{key}"))
+        elif unpublished[key] is not None:
+            sources.append(str(unpublished[key]))
+    return sources
+
+
 class _IndexFile:
     """One index file, opened once; its row groups looked up by bucket."""
 
@@ -70,24 +90,25 @@ class _IndexFile:
 
 
 def already_published(
-    storage: StorageResource, arrival_hour: datetime, ids: IdBuckets, window_hours: int
+    storage: StorageResource,
+    arrival_hour: datetime,
+    ids: IdBuckets,
+    window_hours: int,
+    unpublished: dict[str, Path | None] | None = None,
 ) -> set[str]:
-    """The hour's ids that other arrival hours in the window already put in the lake."""
-    filesystem, base = storage.arrow_filesystem()
-    files = [
-        _IndexFile(filesystem.open_input_file(f"{base}/{key}"))
-        for key in window_index_keys(storage, arrival_hour, window_hours)
-    ]
+    """The hour's ids that other arrival hours in the window already put in the lake (or
+    are putting there: ``unpublished`` maps their index keys to local files)."""
+    files = [_IndexFile(source) for source in _window_sources(storage, arrival_hour, window_hours, unpublished or {})]
     found: set[str] = set()
     if not files:
         return found
     if ids.in_memory:
         # A small hour: one probe per index file beats one per bucket per file.
+        # One probe of all the window's ids: is_in hashes its value set on every call.
         chunks = [chunk for _, table in ids.bucket_tables() for chunk in table.column("event_id").chunks]
         candidates = pa.concat_arrays(chunks) if chunks else pa.array([], pa.string())
-        for index_file in files:
-            published = index_file.all_ids()
-            found.update(published.filter(pc.is_in(published, value_set=candidates)).to_pylist())
+        published = pa.chunked_array([chunk for f in files for chunk in f.all_ids().chunks], pa.string())
+        found.update(published.filter(pc.is_in(published, value_set=candidates)).to_pylist())
         return found
     for bucket, table in ids.bucket_tables():
         candidates = table.column("event_id")

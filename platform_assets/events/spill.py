@@ -93,18 +93,19 @@ class CellStore:
     def cells(self) -> list[tuple]:
         return sorted(set(self._spilled) | set(self._rest_cells))
 
-    def chunks(self) -> Iterator[pa.Table]:
+    def chunks(self) -> pa.Table | Iterator[pa.Table]:
         """Every row, each cell's rows together and in arrival (seq) order, cells in order.
 
         An hour that never spilled is one sorted single-batch table of whole cells;
-        otherwise each cell's spilled batches (one per flush), then its in-memory rest, one
-        cell after the other. So a chunk holds either whole cells or a part of one cell: a
-        lake writer that closes files to bound how many are open only closes finished
-        cells (pyarrow's closes the largest)."""
+        otherwise an iterator of each cell's spilled batches (one per flush), then its
+        in-memory rest, one cell after the other. So a chunk holds either whole cells or a
+        part of one cell: a lake writer that closes files to bound how many are open only
+        closes finished cells (pyarrow's closes the largest)."""
         if not self._spilled:
-            if self._rest.num_rows:
-                yield self._rest
-            return
+            return self._rest
+        return self._spilled_chunks()
+
+    def _spilled_chunks(self) -> Iterator[pa.Table]:
         files, readers = [], {}
         try:
             for cell in self.cells():
