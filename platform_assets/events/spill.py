@@ -151,10 +151,18 @@ class IdBuckets:
     def _split(self) -> dict[int, pa.Table]:
         table = pa.concat_tables(self._buffer) if self._buffer else self.SCHEMA.empty_table()
         self._buffer, self._buffered = [], 0
-        groups: dict[int, list[int]] = {}
-        for index, event_id in enumerate(table.column("event_id").to_pylist()):
-            groups.setdefault(stable_bucket(event_id, self.buckets), []).append(index)
-        return {bucket: table.take(indices) for bucket, indices in groups.items()}
+        if table.num_rows == 0:
+            return {}
+        buckets = np.fromiter(
+            (stable_bucket(event_id, self.buckets) for event_id in table.column("event_id").to_pylist()),
+            dtype=np.int64, count=table.num_rows,
+        )
+        # Rows grouped by bucket, in their order within each bucket (a stable sort).
+        order = np.argsort(buckets, kind="stable")
+        table, buckets = table.take(order), buckets[order]
+        starts = np.flatnonzero(np.diff(buckets, prepend=-1))
+        ends = np.append(starts[1:], len(buckets))
+        return {int(buckets[a]): table.slice(a, b - a) for a, b in zip(starts, ends, strict=True)}
 
     def _flush(self) -> None:
         if self._writers is None:
