@@ -1,7 +1,8 @@
 """Events benchmark: the assets' own code against DuckDB on the same files, same rules.
 
 1. 1M events over 24 arrival hours, ingested as ONE Dagster range run (the CLI a user
-   runs), and the same files through DuckDB read_csv + json checks + COPY PARTITION_BY.
+   runs), and the same files through DuckDB read_csv + json checks + COPY PARTITION_BY;
+   alternating attempts (SLUICE_BENCH_DAY_ATTEMPTS, default 3), best of each.
 2. Peak RSS of one 1M-event hour and one 4M-event hour (memory must not follow the hour).
 3. A raw_events_sensor tick over 100k landing keys.
 4. One type in one hour from the lake vs a scan of the raw JSON.
@@ -29,6 +30,7 @@ from resources.storage import StorageResource
 DAY_EVENTS = int(os.environ.get("SLUICE_BENCH_DAY_EVENTS", 1_000_000))
 BIG_HOUR_EVENTS = int(os.environ.get("SLUICE_BENCH_BIG_HOUR_EVENTS", 4_000_000))
 SENSOR_KEYS = int(os.environ.get("SLUICE_BENCH_SENSOR_KEYS", 100_000))
+DAY_ATTEMPTS = int(os.environ.get("SLUICE_BENCH_DAY_ATTEMPTS", 3))
 DAY = "2025-01-01"
 
 
@@ -72,9 +74,16 @@ def _run_tree_peak_rss(command: list[str], env: dict) -> tuple[float, float, flo
     return time.perf_counter() - began, _children_cpu_seconds() - cpu_before, peak / 2**20
 
 
+def _fresh_storage(storage_dir: Path, day_dir: Path) -> Path:
+    """Empty storage whose landing area is the day's (a symlink: no copy to time)."""
+    storage_dir.mkdir(parents=True)
+    (storage_dir / "landing").symlink_to(day_dir / "landing", target_is_directory=True)
+    return storage_dir
+
+
 def _range_run(workdir: Path, storage_dir: Path) -> dict:
     home = workdir / "dagster_home"
-    home.mkdir(exist_ok=True)
+    home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text("")
     env = {**os.environ, "DAGSTER_HOME": str(home), "SLUICE_STORAGE_URL": str(storage_dir)}
     command = [
@@ -160,11 +169,20 @@ def run(workdir: Path) -> tuple[dict, str]:
     day_dir = workdir / "day"
     day = generate_events(StorageResource(url=str(day_dir)), events=DAY_EVENTS, start=f"{DAY}T00", hours=24, seed=11)
     input_mb = day["bytes_written"] / 2**20 if "bytes_written" in day else None
-    ours = _range_run(workdir, day_dir)
-    duck = _measure(
-        "duckdb_baseline", landing_dir=str(day_dir / "landing" / "events"), out_dir=str(workdir / "duck"),
-        first_hour=f"{DAY}T00", hours=24,
-    )
+    # Alternating attempts, each on fresh output, best of each: on a shared machine one
+    # attempt of either side can be 30% off (see docs/events.md).
+    attempts = []
+    for attempt in range(DAY_ATTEMPTS):
+        storage_dir = day_dir if attempt == 0 else _fresh_storage(workdir / f"day-{attempt}", day_dir)
+        attempts.append({
+            "sluice": _range_run(workdir / f"range-{attempt}", storage_dir),
+            "duckdb": _measure(
+                "duckdb_baseline", landing_dir=str(day_dir / "landing" / "events"),
+                out_dir=str(workdir / f"duck-{attempt}"), first_hour=f"{DAY}T00", hours=24,
+            ),
+        })
+    ours = dict(min((a["sluice"] for a in attempts), key=lambda r: r["seconds"]))
+    duck = dict(min((a["duckdb"] for a in attempts), key=lambda r: r["seconds"]))
     try:  # the same job with DuckDB held to about our memory
         capped = _measure(
             "duckdb_baseline", landing_dir=str(day_dir / "landing" / "events"), out_dir=str(workdir / "duck-1g"),
@@ -193,6 +211,7 @@ def run(workdir: Path) -> tuple[dict, str]:
 
     results = {
         "day": {"events": DAY_EVENTS, "input_mb": round(input_mb or 0, 1), "sluice_range_run": ours, "duckdb": duck,
+                "attempts": [{side: result["seconds"] for side, result in a.items()} for a in attempts],
                 "duckdb_memory_limit_1gb": capped,
                 "throughput_ratio_vs_duckdb": round(duck["seconds"] / ours["seconds"], 2),
                 "cpu_ratio_vs_duckdb": round(duck["cpu_seconds"] / ours["cpu_seconds"], 2)},
@@ -209,6 +228,8 @@ def run(workdir: Path) -> tuple[dict, str]:
 | Sluice, one Dagster range run of 24 hours (CLI, whole process tree) | {ours['seconds']} | {ours['cpu_seconds']} | {ours['events_per_second']:,} | {ours.get('mb_per_second', '')} | {ours['peak_rss_mb']} | {ours['lake_files']:,} |
 | DuckDB read_csv + json checks + COPY PARTITION_BY, same rules | {duck['seconds']} | {duck['cpu_seconds']} | {duck['events_per_second']:,} | {duck.get('mb_per_second', '')} | {duck['peak_rss_mb']} | {duck['lake_files_written']:,} |
 
+Best of {DAY_ATTEMPTS} alternating attempts each, on fresh output (seconds, Sluice / DuckDB:
+{', '.join(f"{a['sluice']} / {a['duckdb']}" for a in results['day']['attempts'])}).
 Throughput ratio Sluice / DuckDB: **{results['day']['throughput_ratio_vs_duckdb']}** (target >= 1.0); CPU
 seconds per event, DuckDB / Sluice: {results['day']['cpu_ratio_vs_duckdb']} (CPU time is steadier than wall time on a
 shared 2-core machine).
