@@ -3,21 +3,26 @@
 Three stages, the second the only one that depends on other hours:
 
 1. ``prepare_hour`` streams every landing line of the hour in batches: invalid records
-   go to a local quarantine file, valid ones are held per lake cell (type x event hour; in
+   go to the hour's quarantine writer (a local file), valid ones are held per lake cell (type x event hour; in
    memory up to a bound, then spilled to local files), their ids per hash bucket.
 2. ``decide_duplicates`` finds every later copy of an id within the hour (the buckets) and
    the ids the lake already holds from nearby arrival hours (their id indexes, see
    published_ids.py; never a scan of the lake), and writes the hour's own id index locally.
-3. ``publish_hour`` writes one Parquet file per cell without either kind of copy, then the
-   hour's quarantine file and its id index.
+3. ``publish_hour`` writes one Parquet file per cell without either kind of copy (all
+   cells in one call of pyarrow's dataset writer, see lake_writer.py), then the hour's
+   quarantine file and its id index.
+
+``ingest_hours`` runs them for a range of hours, publishing each hour in a background
+thread while the next is prepared and decided.
 
 Memory depends on the batch size, not on the size of the hour. Every published file is
-written locally first and moved into place (or uploaded) in one step.
+written under a hidden name or locally first, and moved into place (or uploaded) in one step.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
 import uuid
@@ -121,6 +126,12 @@ def _previous_manifest(storage: StorageResource, arrival_hour: datetime) -> tupl
     return body["lake_files"], body["complete"]
 
 
+def _remove_temporary_files(storage: StorageResource, lake_keys, name_prefix: str) -> None:
+    """Hidden files starting with ``name_prefix`` in the directories of ``lake_keys``."""
+    for cell_prefix in sorted({key.rsplit("/", 1)[0] + "/" for key in lake_keys}):
+        storage.remove_hidden(cell_prefix, name_prefix)
+
+
 def _temp_name_prefix(arrival_hour: datetime) -> str:
     """Lake files are written under hidden names starting so, then renamed (see lake_writer)."""
     return f".{partition_file_stem(arrival_hour)}.parquet.tmp-"
@@ -193,8 +204,7 @@ def publish_hour(storage: StorageResource, prepared: PreparedHour, decision: Dec
     # manifest from which the next run can remove whatever it no longer produces.
     previous, previous_finished = _previous_manifest(storage, arrival_hour)
     if not previous_finished:  # a killed run may have left hidden files in the cells it planned
-        for cell_prefix in sorted({key.rsplit("/", 1)[0] + "/" for key in previous}):
-            storage.remove_hidden(cell_prefix, _temp_name_prefix(arrival_hour))
+        _remove_temporary_files(storage, previous, _temp_name_prefix(arrival_hour))
     planned = {
         cell: lake_file_key(cell[0], hour_from_epoch_hours(cell[1]), arrival_hour) for cell in prepared.cells.cells()
     }
@@ -298,19 +308,18 @@ def _publish_cells(storage, prepared: PreparedHour, decision: Decision, keys: di
     stats = prepared.stats
     base = storage.writable_dir(LAKE_PREFIX, staging_dir=prepared.workdir)
     temp_name = f"{_temp_name_prefix(prepared.arrival_hour)}{uuid.uuid4().hex}"
-    written = None
     try:
         written = write_lake_files(prepared.cells.chunks(), decision.dropped_seqs, base, temp_name)
         for cell, rows in sorted(written.rows.items()):
             stats.lake_files.append(keys[cell])
-            stats.bytes_written += written.paths[cell].stat().st_size
+            stats.bytes_written += os.stat(written.paths[cell]).st_size
             stats.valid += rows
             stats.types[cell[0]] += rows
         storage.move_files([(written.paths[cell], keys[cell]) for cell in sorted(written.rows)])
-    finally:
-        # A failed write leaves no temporary file behind in the lake's directories.
-        for path in (written.paths.values() if written else []):
-            path.unlink(missing_ok=True)
+    except BaseException:
+        # A failed hour leaves none of its temporary files in the lake's directories.
+        _remove_temporary_files(storage, keys.values(), temp_name)
+        raise
     # Copies are few (redeliveries): one write for the hour, not one per cell.
     if written.duplicates:
         copies = pa.concat_tables(written.duplicates)

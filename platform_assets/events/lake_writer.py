@@ -54,6 +54,9 @@ _ZSTD = _PARQUET.make_write_options(
 # 4,096 here, 128 on a macOS laptop (256). Cells arrive one after another, so a file
 # closed early is a finished cell.
 MAX_OPEN_FILES = max(64, min(4096, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 2))
+# A spilled (big) hour keeps fewer: every open file holds its writer's buffers (a 1M-event
+# hour peaked at 743 MB with 4,096 open, 696 MB with 256, in the same time).
+SPILLED_MAX_OPEN_FILES = min(256, MAX_OPEN_FILES)
 MAX_CELLS_PER_BATCH = 1 << 30  # an hour that never spilled is one batch of all its cells
 # The dataset writer hands every file's writes to pyarrow's IO pool (8 threads by default).
 # Eight threads creating small files starve the thread that prepares the next hour: on 2
@@ -103,7 +106,7 @@ def write_lake_files(
     dropped_seqs: np.ndarray,
     base_dir: Path,
     temp_name: str,
-    max_open_files: int = MAX_OPEN_FILES,
+    max_open_files: int | None = None,
 ) -> LakeWrite:
     """Write ``chunks`` under ``base_dir``: one zstd Parquet file per cell, in the cell's
     directory (layout.lake_cell_dir, relative to ``base_dir``), named ``temp_name`` + ``-0``. The dropped rows (copies of an id) come back for the quarantine.
@@ -120,10 +123,11 @@ def write_lake_files(
         basename_template=f"{temp_name}-{{i}}",
         existing_data_behavior="overwrite_or_ignore",
         preserve_order=True,  # rows of a cell stay in seq order
-        max_open_files=max_open_files,
         max_partitions=MAX_CELLS_PER_BATCH,
     )
-    if isinstance(chunks, pa.Table):
+    in_memory = isinstance(chunks, pa.Table)
+    options["max_open_files"] = max_open_files or (MAX_OPEN_FILES if in_memory else SPILLED_MAX_OPEN_FILES)
+    if in_memory:
         # Nothing for the writer to pull from Python: it may run with a small IO pool.
         lake = _lake_table(chunks, dropped_seqs, result)
         with writer_io_threads():

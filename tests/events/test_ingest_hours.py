@@ -87,3 +87,18 @@ def test_spilled_hours_in_a_range(local_storage):
     stats = list(ingest_hours(local_storage, [H10, H11], batch_size=1000))
     assert [(s.valid, len(s.lake_files)) for s in stats] == [(6000, 40), (6000, 40)]
     assert len(lake_ids(local_storage)) == 12_000
+
+
+def test_a_failed_lake_write_leaves_no_temporary_file(local_storage):
+    lines = [event(f"e{i}", f"type_{i % 30}", created_at=ms(H10, i % 50)) for i in range(3000)]
+    land(local_storage, H10, "a.jsonl", lines)
+    lake = local_storage.backend.root / "lake" / "events"
+    # A file where one cell's directory must go: the writer fails part-way through the hour.
+    blocker = lake / "event_type=type_17" / "event_date=2025-01-01"
+    blocker.mkdir(parents=True)
+    (blocker / "event_hour=10").write_bytes(b"not a directory")
+    with pytest.raises(OSError):
+        ingest_hour(local_storage, H10)
+    assert [p.name for p in lake.rglob(".*")] == []
+    listed = [o.key for o in local_storage.list_objects("lake/events/")]
+    assert listed == ["lake/events/event_type=type_17/event_date=2025-01-01/event_hour=10"]  # the blocker only
