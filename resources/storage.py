@@ -400,8 +400,8 @@ class StorageResource(ConfigurableResource):
 
     def writable_dir(self, prefix: str, staging_dir: Path | None = None) -> Path:
         """A local directory standing for ``prefix``, for tools that write many files at once
-        (pyarrow's dataset writer). Write them under hidden names, then ``move_file`` each
-        to its key: locally this is the prefix itself and the move a rename; on S3 it is a
+        (pyarrow's dataset writer). Write them under hidden names, then ``move_files`` them
+        to their keys: locally this is the prefix itself and the move a rename; on S3 it is a
         new directory under ``staging_dir`` (the caller removes it) and the move an upload.
         """
         return self.backend.writable_dir(prefix, staging_dir)

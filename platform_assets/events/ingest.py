@@ -3,8 +3,9 @@
 Three stages, the second the only one that depends on other hours:
 
 1. ``prepare_hour`` streams every landing line of the hour in batches: invalid records
-   go to the hour's quarantine writer (a local file), valid ones are held per lake cell (type x event hour; in
-   memory up to a bound, then spilled to local files), their ids per hash bucket.
+   go to the hour's quarantine writer (a local file), valid ones are held per lake cell
+   (type x event hour; in memory up to a bound, then spilled to local files), their ids
+   per hash bucket.
 2. ``decide_duplicates`` finds every later copy of an id within the hour (the buckets) and
    the ids the lake already holds from nearby arrival hours (their id indexes, see
    published_ids.py; never a scan of the lake), and writes the hour's own id index locally.
@@ -310,12 +311,14 @@ def _publish_cells(storage, prepared: PreparedHour, decision: Decision, keys: di
     temp_name = f"{_temp_name_prefix(prepared.arrival_hour)}{uuid.uuid4().hex}"
     try:
         written = write_lake_files(prepared.cells.chunks(), decision.dropped_seqs, base, temp_name)
+        moves = []
         for cell, rows in sorted(written.rows.items()):
+            moves.append((written.paths[cell], keys[cell]))
             stats.lake_files.append(keys[cell])
             stats.bytes_written += os.stat(written.paths[cell]).st_size
             stats.valid += rows
             stats.types[cell[0]] += rows
-        storage.move_files([(written.paths[cell], keys[cell]) for cell in sorted(written.rows)])
+        storage.move_files(moves)
     except BaseException:
         # A failed hour leaves none of its temporary files in the lake's directories.
         _remove_temporary_files(storage, keys.values(), temp_name)

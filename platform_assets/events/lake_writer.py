@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from platform_assets.events.layout import hour_from_epoch_hours, lake_cell_dir
-from platform_assets.events.spill import MS_PER_HOUR
+from platform_assets.events.spill import epoch_hours
 
 LAKE_SCHEMA = pa.schema(
     [
@@ -109,7 +109,8 @@ def write_lake_files(
     max_open_files: int | None = None,
 ) -> LakeWrite:
     """Write ``chunks`` under ``base_dir``: one zstd Parquet file per cell, in the cell's
-    directory (layout.lake_cell_dir, relative to ``base_dir``), named ``temp_name`` + ``-0``. The dropped rows (copies of an id) come back for the quarantine.
+    directory (layout.lake_cell_dir, relative to ``base_dir``), named ``temp_name`` + ``-0``.
+    The dropped rows (copies of an id) come back for the quarantine.
 
     Each cell's rows must arrive together, in seq order, as ``CellStore.chunks`` gives them
     (one table for an hour held in memory, pieces for a spilled one): the writer then never
@@ -157,8 +158,7 @@ def _lake_table(chunk: pa.Table, dropped_seqs: np.ndarray, result: LakeWrite) ->
     if chunk.num_rows == 0:
         return None
     created_at = chunk.column("created_at")
-    hours = pc.divide(created_at.cast(pa.int64()), MS_PER_HOUR)
-    counts = pa.table({"t": chunk.column("event_type"), "h": hours}).group_by(["t", "h"]).aggregate([([], "count_all")])
+    counts = pa.table({"t": chunk.column("event_type"), "h": epoch_hours(created_at)}).group_by(["t", "h"]).aggregate([([], "count_all")])
     for event_type, hour, rows in zip(*(counts.column(name).to_pylist() for name in ("t", "h", "count_all")), strict=True):
         result.rows[(event_type, hour)] = result.rows.get((event_type, hour), 0) + rows
     lake = chunk.select(LAKE_SCHEMA.names)

@@ -31,31 +31,23 @@ DEFAULT_WINDOW_HOURS = 24
 INDEX_SCHEMA = pa.schema([("bucket", pa.int16()), ("event_id", pa.string())])
 
 
-def window_index_keys(storage: StorageResource, arrival_hour: datetime, window_hours: int) -> list[str]:
-    """Index files of the arrival hours in [hour - window, hour + window], not the hour's own."""
+def _window_sources(
+    storage: StorageResource, arrival_hour: datetime, window_hours: int, unpublished: dict[str, Path | None]
+) -> list:
+    """What to open for each index of the arrival hours in [hour - window, hour + window],
+    not the hour's own: a stored file, or a local one still being published
+    (``unpublished``: key -> local file, None for an hour that keeps no id), which replaces
+    whatever an earlier run stored under that key."""
     first = id_index_key(arrival_hour - timedelta(hours=window_hours))
     last = id_index_key(arrival_hour + timedelta(hours=window_hours))
-    own = id_index_key(arrival_hour)
-    keys = []
+    keys = {key for key in unpublished if first <= key <= last}
     # Index keys sort by arrival hour: start just before the window, stop after it.
     for obj in storage.list_objects(ID_INDEX_PREFIX, start_after=first[:-1]):
         if obj.key > last:
             break
-        if obj.key != own and obj.key.endswith(".parquet"):
-            keys.append(obj.key)
-    return keys
-
-
-def _window_sources(
-    storage: StorageResource, arrival_hour: datetime, window_hours: int, unpublished: dict[str, Path | None]
-) -> list:
-    """What to open for each index in the window: a stored file, or a local one still being
-    published (``unpublished``: key -> local file, None for an hour that keeps no id), which
-    replaces whatever an earlier run stored under that key."""
-    first = id_index_key(arrival_hour - timedelta(hours=window_hours))
-    last = id_index_key(arrival_hour + timedelta(hours=window_hours))
-    keys = set(window_index_keys(storage, arrival_hour, window_hours))
-    keys |= {key for key in unpublished if first <= key <= last and key != id_index_key(arrival_hour)}
+        if obj.key.endswith(".parquet"):
+            keys.add(obj.key)
+    keys.discard(id_index_key(arrival_hour))
     filesystem, base = storage.arrow_filesystem()
     sources = []
     for key in sorted(keys):
@@ -104,8 +96,8 @@ def already_published(
     if not files:
         return found
     if ids.in_memory:
-        # A small hour: one probe per index file beats one per bucket per file.
-        # One probe of all the window's ids: is_in hashes its value set on every call.
+        # A small hour: one probe of all the window's ids, not one per bucket per file
+        # (is_in hashes its value set on every call).
         chunks = [chunk for _, table in ids.bucket_tables() for chunk in table.column("event_id").chunks]
         candidates = pa.concat_arrays(chunks) if chunks else pa.array([], pa.string())
         published = pa.chunked_array([chunk for f in files for chunk in f.all_ids().chunks], pa.string())

@@ -73,4 +73,3 @@ class QuarantineWriter:
         if self._writer is not None:
             self._writer.close()
         return self._writer is not None
-

@@ -22,14 +22,18 @@ _IPC_OPTIONS = ipc.IpcWriteOptions(compression="lz4")
 MS_PER_HOUR = 3_600_000
 
 
+def epoch_hours(created_at: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The event hour of each timestamp, as hours since the epoch: half of a cell's key."""
+    return pc.divide(created_at.cast(pa.int64()), MS_PER_HOUR)
+
+
 def sort_by_cell(table: pa.Table) -> tuple[pa.Table, list[tuple[tuple[str, int], int, int]]]:
     """``table`` sorted by (event_type, epoch hour of created_at, seq), and every cell's
     ``((event_type, hour), first row, row count)`` in that order. Vectorized: an hour has
     ~40k rows but only ~1,000 cells."""
     if table.num_rows == 0:
         return table, []
-    hours = pc.divide(table.column("created_at").cast(pa.int64()), MS_PER_HOUR)
-    table = table.append_column("_hour", hours).sort_by(
+    table = table.append_column("_hour", epoch_hours(table.column("created_at"))).sort_by(
         [("event_type", "ascending"), ("_hour", "ascending"), ("seq", "ascending")]
     )
     types, hours = table.column("event_type"), table.column("_hour")
