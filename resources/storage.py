@@ -125,7 +125,7 @@ class LocalBackend:
             if entry.name.startswith(name_prefix) and _is_hidden(entry.name):
                 Path(entry.path).unlink(missing_ok=True)
 
-    def move_files(self, moves: list[tuple[Path, str]]) -> None:
+    def move_files(self, moves: list[tuple[Path | str, str]]) -> None:
         # Renames, one after another (threads would only add overhead), with plain strings:
         # an hour moves ~1,000 files and pathlib would cost more than the renames.
         root = str(self.root)
@@ -267,10 +267,10 @@ class S3Backend:
     def remove_hidden(self, prefix: str, name_prefix: str) -> None:
         pass  # nothing hidden is ever uploaded: files are staged on local disk
 
-    def move_files(self, moves: list[tuple[Path, str]]) -> None:
+    def move_files(self, moves: list[tuple[Path | str, str]]) -> None:
         # Uploads of small files are latency-bound: overlap them.
         with ThreadPoolExecutor(max_workers=UPLOAD_THREADS) as pool:
-            for _ in pool.map(lambda move: self.move_file(*move), moves):
+            for _ in pool.map(lambda move: self.move_file(Path(move[0]), move[1]), moves):
                 pass
 
     def writable_dir(self, prefix: str, staging_dir: Path | None = None) -> Path:
@@ -394,9 +394,9 @@ class StorageResource(ConfigurableResource):
         with ``name_prefix``: what a killed writer left of its temporary files."""
         self.backend.remove_hidden(prefix, name_prefix)
 
-    def move_files(self, moves: list[tuple[Path, str]]) -> None:
+    def move_files(self, moves: list[tuple[Path | str, str]]) -> None:
         """``move_file`` for many (local path, key) pairs; on S3 the uploads overlap."""
-        self.backend.move_files([(Path(path), key) for path, key in moves])
+        self.backend.move_files(moves)
 
     def writable_dir(self, prefix: str, staging_dir: Path | None = None) -> Path:
         """A local directory standing for ``prefix``, for tools that write many files at once

@@ -47,7 +47,6 @@ from platform_assets.events.lake_writer import write_lake_files
 from platform_assets.events.landing_reader import landing_keys, read_batches
 from platform_assets.events.layout import (
     LAKE_PREFIX,
-    hour_from_epoch_hours,
     id_index_key,
     lake_file_key,
     manifest_key,
@@ -56,9 +55,12 @@ from platform_assets.events.layout import (
 )
 from platform_assets.events.published_ids import (
     DEFAULT_WINDOW_HOURS,
+    WINDOW_CACHE_BYTES,
+    WindowIds,
     already_published,
     distinct_ids,
     dropped_seqs,
+    window_key_range,
     write_id_index,
 )
 from platform_assets.events.quarantine_writer import QuarantineWriter
@@ -184,16 +186,24 @@ def decide_duplicates(
     prepared: PreparedHour,
     window_hours: int = DEFAULT_WINDOW_HOURS,
     unpublished: dict[str, Path | None] | None = None,
+    window: WindowIds | None = None,
 ) -> Decision:
     """Stage 2: the hour's copies, and its id index written locally. ``unpublished``: the id
-    indexes of hours whose publishing is still under way (key -> local file or None)."""
+    indexes of hours whose publishing is still under way (key -> local file or None);
+    ``window``: ids of nearby hours already read in this run, and where the hour's own go."""
     later_copies = prepared.ids.later_duplicates()
-    published = already_published(storage, prepared.arrival_hour, prepared.ids, window_hours, unpublished)
+    published = already_published(storage, prepared.arrival_hour, prepared.ids, window_hours, unpublished, window)
     dropped = dropped_seqs(prepared.ids, later_copies, published)
     index_path = prepared.workdir / "ids.parquet"
-    if not write_id_index(index_path, prepared.ids, dropped):
+    kept = write_id_index(index_path, prepared.ids, dropped)
+    key = id_index_key(prepared.arrival_hour)
+    if window is not None:
+        window.discard(key)  # what an earlier run stored for this hour no longer holds
+    if not len(kept):
         index_path.unlink(missing_ok=True)
         index_path = None
+    elif window is not None:
+        window.put(key, kept)
     return Decision(dropped, index_path)
 
 
@@ -206,9 +216,7 @@ def publish_hour(storage: StorageResource, prepared: PreparedHour, decision: Dec
     previous, previous_finished = _previous_manifest(storage, arrival_hour)
     if not previous_finished:  # a killed run may have left hidden files in the cells it planned
         _remove_temporary_files(storage, previous, _temp_name_prefix(arrival_hour))
-    planned = {
-        cell: lake_file_key(cell[0], hour_from_epoch_hours(cell[1]), arrival_hour) for cell in prepared.cells.cells()
-    }
+    planned = {cell: lake_file_key(*cell, arrival_hour) for cell in prepared.cells.cells()}
     _write_manifest(storage, arrival_hour, sorted(set(previous) | set(planned.values())), complete=False)
 
     _publish_cells(storage, prepared, decision, planned)
@@ -260,6 +268,7 @@ def ingest_hours(
     batch_size: int = DEFAULT_BATCH_SIZE,
     spill_dir: Path | None = None,
     dedupe_window_hours: int = DEFAULT_WINDOW_HOURS,
+    window_cache_bytes: int = WINDOW_CACHE_BYTES,
 ) -> Iterator[HourStats]:
     """``ingest_hour`` for each hour, in order, yielding each hour's stats once it is published.
 
@@ -272,13 +281,15 @@ def ingest_hours(
     """
     publishing: tuple[Future, tempfile.TemporaryDirectory] | None = None
     unpublished: dict[str, Path | None] = {}  # the id index of the hour being published
+    window = WindowIds(window_cache_bytes)  # the ids of nearby hours, read once for the range
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sluice-publish") as publisher:
         try:
             for arrival_hour in arrival_hours:
                 workdir = tempfile.TemporaryDirectory(dir=spill_dir, prefix="sluice-ingest-")
                 try:
                     prepared = prepare_hour(storage, arrival_hour, Path(workdir.name), batch_size)
-                    decision = decide_duplicates(storage, prepared, dedupe_window_hours, unpublished)
+                    window.retain(*window_key_range(arrival_hour, dedupe_window_hours))
+                    decision = decide_duplicates(storage, prepared, dedupe_window_hours, unpublished, window)
                     if publishing is not None:
                         yield _finish(*publishing)
                         publishing = None
@@ -310,7 +321,7 @@ def _publish_cells(storage, prepared: PreparedHour, decision: Decision, keys: di
     base = storage.writable_dir(LAKE_PREFIX, staging_dir=prepared.workdir)
     temp_name = f"{_temp_name_prefix(prepared.arrival_hour)}{uuid.uuid4().hex}"
     try:
-        written = write_lake_files(prepared.cells.chunks(), decision.dropped_seqs, base, temp_name)
+        written = write_lake_files(prepared.cells, decision.dropped_seqs, base, temp_name)
         moves = []
         for cell, rows in sorted(written.rows.items()):
             moves.append((written.paths[cell], keys[cell]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 LANDING_PREFIX = "landing/events/"
 LAKE_PREFIX = "lake/events/"
@@ -42,17 +43,19 @@ def partition_file_stem(arrival_hour: datetime) -> str:
     return f"{arrival_hour:%Y-%m-%dT%H}"
 
 
-def lake_cell_dir(event_type: str, event_hour: datetime) -> str:
-    """A lake cell's directory below LAKE_PREFIX: hive style, as DuckDB and pyarrow read it."""
-    return f"event_type={event_type}/event_date={event_hour:%Y-%m-%d}/event_hour={event_hour:%H}"
+@lru_cache(maxsize=4096)
+def _event_hour_dirs(epoch_hour: int) -> str:
+    return f"{hour_from_epoch_hours(epoch_hour):event_date=%Y-%m-%d/event_hour=%H}"
 
 
-def lake_cell_prefix(event_type: str, event_hour: datetime) -> str:
-    return f"{LAKE_PREFIX}{lake_cell_dir(event_type, event_hour)}/"
+def lake_cell_dir(event_type: str, epoch_hour: int) -> str:
+    """A lake cell's directory below LAKE_PREFIX: hive style, as DuckDB and pyarrow read it.
+    A cell is an event type and an event hour (hours since the epoch, UTC)."""
+    return f"event_type={event_type}/{_event_hour_dirs(epoch_hour)}"
 
 
-def lake_file_key(event_type: str, event_hour: datetime, arrival_hour: datetime) -> str:
-    return f"{lake_cell_prefix(event_type, event_hour)}{partition_file_stem(arrival_hour)}.parquet"
+def lake_file_key(event_type: str, epoch_hour: int, arrival_hour: datetime) -> str:
+    return f"{LAKE_PREFIX}{lake_cell_dir(event_type, epoch_hour)}/{partition_file_stem(arrival_hour)}.parquet"
 
 
 def quarantine_key(arrival_hour: datetime) -> str:

@@ -97,19 +97,25 @@ class CellStore:
     def cells(self) -> list[tuple]:
         return sorted(set(self._spilled) | set(self._rest_cells))
 
-    def chunks(self) -> pa.Table | Iterator[pa.Table]:
-        """Every row, each cell's rows together and in arrival (seq) order, cells in order.
+    @property
+    def spilled(self) -> bool:
+        return bool(self._spilled)
+
+    def chunks(self) -> Iterator[tuple[pa.Table, list[tuple[tuple, int, int]]]]:
+        """Every row, each cell's rows together and in arrival (seq) order, cells in order:
+        (table, its cells as (cell, first row, rows)).
 
         An hour that never spilled is one sorted single-batch table of whole cells;
-        otherwise an iterator of each cell's spilled batches (one per flush), then its
-        in-memory rest, one cell after the other. So a chunk holds either whole cells or a
-        part of one cell: a lake writer that closes files to bound how many are open only
-        closes finished cells (pyarrow's closes the largest)."""
+        otherwise each cell's spilled batches (one per flush), then its in-memory rest, one
+        cell after the other. So a chunk holds either whole cells or a part of one cell: a
+        lake writer that closes files to bound how many are open only closes finished cells
+        (pyarrow's closes the largest)."""
         if not self._spilled:
-            return self._rest
-        return self._spilled_chunks()
+            yield self._rest, [(cell, start, length) for cell, (start, length) in self._rest_cells.items()]
+            return
+        yield from self._spilled_chunks()
 
-    def _spilled_chunks(self) -> Iterator[pa.Table]:
+    def _spilled_chunks(self) -> Iterator[tuple[pa.Table, list[tuple[tuple, int, int]]]]:
         files, readers = [], {}
         try:
             for cell in self.cells():
@@ -119,10 +125,11 @@ class CellStore:
                         # memory and grow with the spill, i.e. with the size of the hour.
                         files.append(pa.OSFile(str(self._runs[run])))
                         readers[run] = ipc.open_file(files[-1])
-                    yield pa.Table.from_batches([readers[run].get_batch(index)])
+                    piece = pa.Table.from_batches([readers[run].get_batch(index)])
+                    yield piece, [(cell, 0, piece.num_rows)]
                 if cell in self._rest_cells:
                     start, length = self._rest_cells[cell]
-                    yield self._rest.slice(start, length)
+                    yield self._rest.slice(start, length), [(cell, 0, length)]
         finally:
             for file in files:
                 file.close()

@@ -7,9 +7,9 @@ import pytest
 from platform_assets.events.envelope import (
     ALL_REASONS,
     MIN_CREATED_AT_MS,
-    RawLine,
     validate_lines,
 )
+from platform_assets.events.line_batch import LineBatch
 
 ARRIVAL_END_MS = 1_735_725_600_000  # 2025-01-01T10:00Z + 1 h
 MAX_MS = ARRIVAL_END_MS + 24 * 3_600_000
@@ -36,7 +36,7 @@ DELETE = object()
 
 
 def reasons_of(text: bytes) -> list[str]:
-    batch = validate_lines([RawLine(text, "landing/x.jsonl", 7, 0)], MAX_MS)
+    batch = validate_lines(LineBatch.of([text], "landing/x.jsonl", first_line=7), MAX_MS)
     if batch.valid.num_rows:
         return []
     (rejection,) = batch.rejected
@@ -117,7 +117,7 @@ def test_valid_row_keeps_originals_losslessly():
     text = json.dumps(
         {"data": {"id": "e-9", "type": "t", "attributes": attributes}, "meta": {"created_at": 1_735_722_000_123, "x": 1}}
     ).encode()
-    batch = validate_lines([RawLine(text, "k", 1, 0)], MAX_MS)
+    batch = validate_lines(LineBatch.of([text]), MAX_MS)
     (row,) = batch.valid.to_pylist()
     assert row["event_id"] == "e-9" and row["event_type"] == "t"
     assert json.loads(row["attributes"]) == attributes

@@ -26,9 +26,10 @@ def land_three_hours(storage):
     land(storage, H12, "a.jsonl", [event("x", created_at=ms(H12, 1)), event("only12", created_at=ms(H12, 2))])
 
 
-def test_a_range_gives_what_hour_by_hour_gives(storage, tmp_path):
+@pytest.mark.parametrize("cache_bytes", [128 * 2**20, 0], ids=["window-in-memory", "window-from-files"])
+def test_a_range_gives_what_hour_by_hour_gives(storage, cache_bytes):
     land_three_hours(storage)
-    stats = list(ingest_hours(storage, [H10, H11, H12]))
+    stats = list(ingest_hours(storage, [H10, H11, H12], window_cache_bytes=cache_bytes))
     assert [(s.arrival_hour, s.valid, s.duplicates) for s in stats] == [(H10, 2, 0), (H11, 1, 1), (H12, 1, 1)]
     assert lake_ids(storage) == [
         ("only10", "2025-01-01T10.parquet"),
@@ -42,14 +43,16 @@ def test_a_range_gives_what_hour_by_hour_gives(storage, tmp_path):
     ]
 
 
-def test_the_next_hour_sees_the_new_index_of_the_hour_being_published_not_the_stored_one(storage):
+@pytest.mark.parametrize("cache_bytes", [128 * 2**20, 0], ids=["window-in-memory", "window-from-files"])
+def test_the_next_hour_sees_the_new_index_of_the_hour_being_published_not_the_stored_one(storage, cache_bytes):
     """Hour 10 first kept x; its landing changes so that it no longer does. In a range re-run,
     hour 11 is checked while hour 10 is still being published: it must see hour 10's new
-    ids, not the index the first run stored."""
+    ids, not the index the first run stored (which the window may have read for hour 9's
+    neighbours before)."""
     land_three_hours(storage)
     list(ingest_hours(storage, [H10, H11]))
     land(storage, H10, "a.jsonl", [event("only10", created_at=ms(H10, 2))])  # x is gone from 10
-    stats = list(ingest_hours(storage, [H10, H11]))
+    stats = list(ingest_hours(storage, [hour(1, 9), H10, H11], window_cache_bytes=cache_bytes))[1:]
     assert [(s.valid, s.duplicates) for s in stats] == [(1, 0), (2, 0)]
     assert ("x", "2025-01-01T11.parquet") in lake_ids(storage)
 
@@ -58,7 +61,7 @@ def test_an_hour_that_now_keeps_no_id_stops_hiding_them(storage):
     land_three_hours(storage)
     list(ingest_hours(storage, [H10, H11]))
     land(storage, H10, "a.jsonl", ["not json at all"])  # hour 10 now keeps nothing
-    stats = list(ingest_hours(storage, [H10, H11]))
+    stats = list(ingest_hours(storage, [hour(1, 9), H10, H11]))[1:]
     assert [(s.valid, s.quarantined) for s in stats] == [(0, 1), (2, 0)]
     assert [event_id for event_id, _ in lake_ids(storage)] == ["only11", "x"]
 
@@ -102,3 +105,17 @@ def test_a_failed_lake_write_leaves_no_temporary_file(local_storage):
     assert [p.name for p in lake.rglob(".*")] == []
     listed = [o.key for o in local_storage.list_objects("lake/events/")]
     assert listed == ["lake/events/event_type=type_17/event_date=2025-01-01/event_hour=10"]  # the blocker only
+
+
+def test_the_window_keeps_ids_within_its_budget_and_its_hours():
+    from platform_assets.events.published_ids import WindowIds
+
+    ids = pa.chunked_array([pa.array([f"id-{i}" for i in range(100)])])
+    window = WindowIds(budget_bytes=ids.nbytes * 2)
+    assert window.put("state/events/ids/2025-01-01T10.parquet", ids)
+    assert window.put("state/events/ids/2025-01-01T11.parquet", ids)
+    assert not window.put("state/events/ids/2025-01-01T12.parquet", ids)  # over budget: read when needed
+    assert window.get("state/events/ids/2025-01-01T12.parquet") is None
+    window.retain("state/events/ids/2025-01-01T11.parquet", "state/events/ids/2025-01-01T13.parquet")
+    assert window.get("state/events/ids/2025-01-01T10.parquet") is None
+    assert window.put("state/events/ids/2025-01-01T12.parquet", ids)  # room again
