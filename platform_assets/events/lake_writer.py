@@ -75,7 +75,7 @@ MAX_CELLS_PER_BATCH = 1 << 30  # an hour that never spilled is one batch of all 
 # Eight threads creating small files starve the thread that prepares the next hour: on 2
 # cores a day took 22.0 s with 8, 18.3 s with 2 and 17.4 s with 1, and the writer itself
 # was no slower with 1. Half the cores, at least one; only for hours held in memory.
-WRITER_IO_THREADS = int(os.environ.get("XIO", max(1, (os.cpu_count() or 2) // 2)))
+WRITER_IO_THREADS = max(1, (os.cpu_count() or 2) // 2)
 
 # What the quarantine needs of a dropped copy.
 DUPLICATE_COLUMNS = ["raw", "source_key", "line_number", "event_id"]
