@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from platform_assets.events.layout import hour_from_epoch_hours, lake_cell_dir
+from platform_assets.events.layout import event_date, event_hour, lake_cell_dir
 from platform_assets.events.spill import CellStore
 
 LAKE_SCHEMA = pa.schema(
@@ -155,11 +155,14 @@ def write_lake_files(
         # file needs another one: here the pool keeps its size (at 1 thread it deadlocks).
         batches = (batch for lake in pieces if lake is not None for batch in lake.to_batches())
         ds.write_dataset(batches, str(base_dir), schema=_WRITE_SCHEMA, **options)
+    # The writer opens a second file for a cell only after closing its first one, and it
+    # closes files early only beyond max_open_files: with fewer cells, none is ever split.
+    may_split = len(result.rows) > options["max_open_files"]
     for cell in result.rows:
         directory = f"{base_dir}/{lake_cell_dir(*cell)}"
         result.paths[cell] = f"{directory}/{temp_name}-0"
         # A second file would mean the writer reopened a cell: its rows would never be published.
-        if os.path.exists(f"{directory}/{temp_name}-1"):
+        if may_split and os.path.exists(f"{directory}/{temp_name}-1"):
             raise RuntimeError(f"the lake writer split cell {cell} into several files under {directory}")
     return result
 
@@ -189,17 +192,9 @@ def _lake_table(table: pa.Table, cells: list, dropped_seqs: np.ndarray, result: 
     per_row = np.repeat(np.arange(len(cells)), rows)
     return (
         lake.append_column("event_type", table.column("event_type"))
-        .append_column("event_date", _per_cell_values(epoch_hours, _event_date, per_row))
-        .append_column("event_hour", _per_cell_values(epoch_hours, _event_hour, per_row))
+        .append_column("event_date", _per_cell_values(epoch_hours, event_date, per_row))
+        .append_column("event_hour", _per_cell_values(epoch_hours, event_hour, per_row))
     )
-
-
-def _event_date(epoch_hour: int) -> str:
-    return f"{hour_from_epoch_hours(epoch_hour):%Y-%m-%d}"
-
-
-def _event_hour(epoch_hour: int) -> str:
-    return f"{epoch_hour % 24:02d}"
 
 
 def _per_cell_values(epoch_hours: list[int], label, per_row: np.ndarray) -> pa.Array:

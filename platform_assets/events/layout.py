@@ -39,13 +39,25 @@ def arrival_hour_of(key: str) -> datetime | None:
         return None
 
 
+@lru_cache(maxsize=256)  # an hour's ~1,000 lake keys share it
 def partition_file_stem(arrival_hour: datetime) -> str:
     return f"{arrival_hour:%Y-%m-%dT%H}"
 
 
 @lru_cache(maxsize=4096)
+def event_date(epoch_hour: int) -> str:
+    """The event_date directory value of an event hour (hours since the epoch, UTC)."""
+    return f"{hour_from_epoch_hours(epoch_hour):%Y-%m-%d}"
+
+
+def event_hour(epoch_hour: int) -> str:
+    """The event_hour directory value of an event hour (hours since the epoch, UTC)."""
+    return f"{epoch_hour % 24:02d}"
+
+
+@lru_cache(maxsize=4096)
 def _event_hour_dirs(epoch_hour: int) -> str:
-    return f"{hour_from_epoch_hours(epoch_hour):event_date=%Y-%m-%d/event_hour=%H}"
+    return f"event_date={event_date(epoch_hour)}/event_hour={event_hour(epoch_hour)}"
 
 
 def lake_cell_dir(event_type: str, epoch_hour: int) -> str:
