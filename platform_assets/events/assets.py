@@ -5,6 +5,7 @@ backfilled range, in order) and reports what happened.
 """
 
 
+import gc
 import os
 from datetime import timedelta
 
@@ -111,6 +112,10 @@ def _max_quarantine_rate(config: EventsIngestConfig) -> float:
 )
 def ingest_events(context: AssetExecutionContext, config: EventsIngestConfig, storage: StorageResource):
     """Validate each arrival hour's landing files into the lake and the quarantine, in one pass."""
+    # The run's process keeps the code location's and Dagster's objects until it ends.
+    # Freezing them spares the cyclic collector from walking all of them (~2e5) whenever
+    # the ingest's allocations trigger a full collection (~0.15 s each, measured).
+    gc.freeze()
     window = context.partition_time_window
     arrival_hours = []
     while window.start + timedelta(hours=len(arrival_hours)) < window.end:
