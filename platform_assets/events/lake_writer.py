@@ -19,9 +19,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from platform_assets.events.layout import event_date, event_hour, lake_cell_dir
-from platform_assets.events.spill import CellStore
+from platform_assets.events.spill import CellGroup, CellStore
 
 LAKE_SCHEMA = pa.schema(
     [
@@ -56,26 +57,27 @@ LAKE_COMPRESSION = {
     "source_key": "none",
     "line_number": "none",
 }
-_LAKE_FILE_OPTIONS = _PARQUET.make_write_options(
+_LAKE_WRITER_OPTIONS = dict(
     compression=LAKE_COMPRESSION,
     use_dictionary=["source_key"],
     write_statistics=["event_id", "created_at", "line_number"],
     store_schema=False,
 )
+_LAKE_FILE_OPTIONS = _PARQUET.make_write_options(**_LAKE_WRITER_OPTIONS)
 # Files the writer keeps open. Closing early is slow (1,300 files: 0.74 s at 128 open,
-# 0.40 s at 4,096, measured), so as many as half the process's descriptor limit allows:
-# 4,096 here, 128 on a macOS laptop (256). Cells arrive one after another, so a file
-# closed early is a finished cell.
+# 0.40 s at 4,096, measured; to pick one it scans every cell's queue), so as many as half
+# the process's descriptor limit allows: 4,096 here, 128 on a macOS laptop (256). The
+# cells of a call arrive one after another, so a file closed early is a finished cell.
 MAX_OPEN_FILES = max(64, min(4096, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 2))
-# A spilled (big) hour keeps fewer: every open file holds its writer's buffers (a 1M-event
-# hour peaked at 743 MB with 4,096 open, 696 MB with 256, in the same time).
+# A spilled (big) hour is written a group of at most this many cells per call: every open
+# file holds its writer's buffers (a 1M-event hour peaked at 743 MB with 4,096 open, 696 MB
+# with 256), and no call ever needs to close a file early.
 SPILLED_MAX_OPEN_FILES = min(256, MAX_OPEN_FILES)
 MAX_CELLS_PER_BATCH = 1 << 30  # an hour that never spilled is one batch of all its cells
 # The dataset writer hands every file's writes to pyarrow's IO pool (8 threads by default).
 # More threads than cores starve the thread that prepares the next hour (on 2 cores a day
 # took 22.0 s with 8 threads). One thread a core: since the hour's preparation got ~3x
 # cheaper the writer is the slower stage, and 2 threads beat 1 by ~1.5 s a day here.
-# Only for hours held in memory (see write_lake_files).
 WRITER_IO_THREADS = max(2, min(8, os.cpu_count() or 2))
 
 # What the quarantine needs of a dropped copy.
@@ -120,15 +122,17 @@ def write_lake_files(
     dropped_seqs: np.ndarray,
     base_dir: Path | str,
     temp_name: str,
-    max_open_files: int | None = None,
+    max_open_files: int = MAX_OPEN_FILES,
 ) -> LakeWrite:
     """Write the hour's ``cells`` under ``base_dir``: one zstd Parquet file per cell, in the
     cell's directory (layout.lake_cell_dir, relative to ``base_dir``), named ``temp_name`` +
     ``-0``. The dropped rows (copies of an id) come back for the quarantine.
 
-    ``CellStore.chunks`` gives each cell's rows together, in seq order (one table for an
-    hour held in memory, pieces for a spilled one): the writer then never reopens a cell,
-    so each cell gets exactly one file.
+    An hour held in memory is one call of the dataset writer; a spilled hour one call per
+    group of cells (``CellStore.groups``: at most SPILLED_MAX_OPEN_FILES cells and the
+    store's memory bound of rows each), and a cell bigger than that bound streams into its own
+    file. Within a call every cell's rows arrive together and no file is closed before the
+    end, so each cell gets exactly one file.
     """
     result = LakeWrite()
     options = dict(
@@ -139,25 +143,23 @@ def write_lake_files(
         existing_data_behavior="overwrite_or_ignore",
         preserve_order=True,  # rows of a cell stay in seq order
         max_partitions=MAX_CELLS_PER_BATCH,
+        max_open_files=max_open_files,
+        # The rows are already in cell order, so the writer's grouping runs on this thread:
+        # 10-15% less CPU than spreading it over the CPU pool.
+        use_threads=False,
     )
-    options["max_open_files"] = max_open_files or (SPILLED_MAX_OPEN_FILES if cells.spilled else MAX_OPEN_FILES)
-    pieces = (_lake_table(table, table_cells, dropped_seqs, result) for table, table_cells in cells.chunks())
-    if not cells.spilled:
-        # Nothing for the writer to pull from Python: it may run with a small IO pool. The
-        # rows are already in cell order, so the writer's grouping runs on this thread
-        # (use_threads=False): 10-15% less CPU than spreading it over the CPU pool.
-        (lake,) = pieces
-        with writer_io_threads():
-            lake = lake if lake is not None else _WRITE_SCHEMA.empty_table()
-            ds.write_dataset(lake, str(base_dir), use_threads=False, **options)
-    else:
-        # The writer pulls these pieces on one of pyarrow's IO threads, and reading a spill
-        # file needs another one: here the pool keeps its size (at 1 thread it deadlocks).
-        batches = (batch for lake in pieces if lake is not None for batch in lake.to_batches())
-        ds.write_dataset(batches, str(base_dir), schema=_WRITE_SCHEMA, **options)
-    # The writer opens a second file for a cell only after closing its first one, and it
-    # closes files early only beyond max_open_files: with fewer cells, none is ever split.
-    may_split = len(result.rows) > options["max_open_files"]
+    may_split = False
+    group_cells = min(max_open_files, SPILLED_MAX_OPEN_FILES)  # for a spilled hour's groups
+    with writer_io_threads():
+        for group in cells.groups(max_rows=cells.memory_rows, max_cells=group_cells):
+            if group.table is None:
+                _write_one_cell(group, dropped_seqs, base_dir, temp_name, result)
+                continue
+            lake = _lake_table(group.table, group.cells, dropped_seqs, result)
+            if lake is not None:
+                ds.write_dataset(lake, str(base_dir), **options)
+                # Beyond max_open_files the writer closes files early, and may reopen one.
+                may_split = may_split or len(group.cells) > max_open_files
     for cell in result.rows:
         directory = f"{base_dir}/{lake_cell_dir(*cell)}"
         result.paths[cell] = f"{directory}/{temp_name}-0"
@@ -167,34 +169,54 @@ def write_lake_files(
     return result
 
 
-def _lake_table(table: pa.Table, cells: list, dropped_seqs: np.ndarray, result: LakeWrite) -> pa.Table | None:
-    """The table's kept rows with their partition columns (None if none is kept); counts
-    rows per cell and collects the copies into ``result``. ``cells``: the table's cells in
-    row order, as (cell, first row, rows)."""
-    starts = np.array([start for _, start, _ in cells], dtype=np.int64)
+def _kept(table: pa.Table, cells: list, dropped_seqs: np.ndarray, result: LakeWrite) -> tuple[pa.Table, np.ndarray]:
+    """The table's rows that go to the lake and how many of each cell's; counts them in
+    ``result`` and collects the copies there. ``cells``: (cell, first row, rows) in order."""
     rows = np.array([length for _, _, length in cells], dtype=np.int64)
     keep = keep_mask(table, dropped_seqs)
     if not pc.all(keep).as_py():
         result.duplicates.append(table.filter(pc.invert(keep)).select(DUPLICATE_COLUMNS))
+        starts = np.array([start for _, start, _ in cells], dtype=np.int64)
         rows = np.add.reduceat(keep.to_numpy(zero_copy_only=False).astype(np.int64), starts)
         table = table.filter(keep)
-    if table.num_rows == 0:
-        return None
     for (cell, _, _), kept in zip(cells, rows.tolist(), strict=True):
         if kept:
             result.rows[cell] = result.rows.get(cell, 0) + kept
+    return table, rows
+
+
+def _lake_columns(table: pa.Table) -> pa.Table:
     lake = table.select(LAKE_SCHEMA.names)
-    if lake.schema != LAKE_SCHEMA:
-        lake = lake.cast(LAKE_SCHEMA)
+    return lake if lake.schema == LAKE_SCHEMA else lake.cast(LAKE_SCHEMA)
+
+
+def _lake_table(table: pa.Table, cells: list, dropped_seqs: np.ndarray, result: LakeWrite) -> pa.Table | None:
+    """The table's kept rows with their partition columns (None if none is kept)."""
+    table, rows = _kept(table, cells, dropped_seqs, result)
+    if table.num_rows == 0:
+        return None
     # The directory columns, one value per cell repeated over its rows (the rows are in
     # cell order): no per-row date formatting.
     epoch_hours = [cell[1] for cell, _, _ in cells]
     per_row = np.repeat(np.arange(len(cells)), rows)
     return (
-        lake.append_column("event_type", table.column("event_type"))
+        _lake_columns(table)
+        .append_column("event_type", table.column("event_type"))
         .append_column("event_date", _per_cell_values(epoch_hours, event_date, per_row))
         .append_column("event_hour", _per_cell_values(epoch_hours, event_hour, per_row))
     )
+
+
+def _write_one_cell(group: CellGroup, dropped_seqs: np.ndarray, base_dir, temp_name: str, result: LakeWrite) -> None:
+    """A cell too big to hold at once: its pieces, in seq order, into its one file."""
+    ((cell, _, _),) = group.cells
+    directory = f"{base_dir}/{lake_cell_dir(*cell)}"
+    os.makedirs(directory, exist_ok=True)
+    with pq.ParquetWriter(f"{directory}/{temp_name}-0", LAKE_SCHEMA, **_LAKE_WRITER_OPTIONS) as writer:
+        for piece in group.pieces:
+            kept, _ = _kept(piece, [(cell, 0, piece.num_rows)], dropped_seqs, result)
+            if kept.num_rows:
+                writer.write_table(_lake_columns(kept))
 
 
 def _per_cell_values(epoch_hours: list[int], label, per_row: np.ndarray) -> pa.Array:

@@ -3,14 +3,15 @@
 Valid events are kept per lake cell (type x event hour) so each lake file can be written
 from its own rows; event ids are kept per hash bucket so duplicates can be found one
 bucket at a time. Small hours never touch the disk; past ``memory_rows`` rows, buffers
-are flushed to local Arrow IPC files (lz4), so memory depends on that bound, not on the
-size of the hour.
+are flushed to local Arrow IPC files (lz4), and read back a group of cells at a time, so
+memory depends on that bound, not on the size of the hour.
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +20,8 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 _IPC_OPTIONS = ipc.IpcWriteOptions(compression="lz4")
-# Spilled batches are small (a cell's rows of one flush): decompressing their buffers on
-# the CPU pool costs a round trip of tasks per batch, far more than the work (measured:
-# most of a spilled 1M-event hour's publish waited on it).
+# Spilled batches are small: decompressing their buffers on the CPU pool costs a round
+# trip of tasks per batch, more than the work itself.
 _IPC_READ = ipc.IpcReadOptions(use_threads=False)
 MS_PER_HOUR = 3_600_000
 
@@ -53,11 +53,29 @@ def sort_by_cell(table: pa.Table) -> tuple[pa.Table, list[tuple[tuple[str, int],
     return table, [(cell, int(start), int(length)) for cell, start, length in zip(cells, starts, lengths, strict=True)]
 
 
+# Rows a spill file's record batches hold: reading a range of rows reads at most two
+# batches more than it needs, and a batch is only a few MB.
+SPILL_BATCH_ROWS = 4096
+
+
+@dataclass
+class CellGroup:
+    """Consecutive cells of the hour, for one write: either ``table``, whole cells sorted by
+    cell and seq with ``cells`` as (cell, first row, rows), or, for one cell too big for a
+    table, ``pieces``: an iterator of its rows in seq order, a bounded slice at a time."""
+
+    cells: list[tuple[tuple, int, int]]
+    table: pa.Table | None = None
+    pieces: Iterator[pa.Table] | None = None
+
+
 class CellStore:
-    """Valid events by cell: buffered in memory; past the bound, each flush becomes one
-    local Arrow IPC file holding one record batch per cell, so the number of spill files
-    follows the number of flushes, not the number of cells (late events can scatter an
-    hour over thousands of cells)."""
+    """Valid events by cell: buffered in memory; past the bound, each flush is sorted by cell
+    and written to one local Arrow IPC file (lz4) in batches of SPILL_BATCH_ROWS rows, and
+    each cell's row range in it is remembered. Reading back goes cell group by cell group,
+    in cell order: a group's rows are one contiguous range of every spill file, so a group
+    costs a few batch reads per file whatever its number of cells (late events can scatter
+    an hour over thousands of cells)."""
 
     def __init__(self, directory: Path, schema: pa.Schema, memory_rows: int):
         self.directory = directory
@@ -66,7 +84,7 @@ class CellStore:
         self._buffer: list[pa.Table] = []
         self._buffered = 0
         self._runs: list[Path] = []
-        self._spilled: dict[tuple, list[tuple[int, int]]] = {}  # cell -> [(run, batch index)]
+        self._spilled: dict[tuple, list[tuple[int, int, int]]] = {}  # cell -> [(run, first row, rows)]
         # After finish: the unspilled rest, sorted by cell, and each cell's slice of it.
         self._rest = schema.empty_table()
         self._rest_cells: dict[tuple, tuple[int, int]] = {}
@@ -88,14 +106,14 @@ class CellStore:
         self._runs.append(path)
         table, cells = sort_by_cell(self._take_buffer())
         with ipc.new_file(str(path), self.schema, options=_IPC_OPTIONS) as writer:
-            for index, (cell, start, length) in enumerate(cells):
-                writer.write_batch(table.slice(start, length).combine_chunks().to_batches()[0])
-                self._spilled.setdefault(cell, []).append((run, index))
+            writer.write_table(table, max_chunksize=SPILL_BATCH_ROWS)
+        for cell, start, length in cells:
+            self._spilled.setdefault(cell, []).append((run, start, length))
 
     def finish(self) -> None:
         """No more rows: what is still buffered stays in memory, sorted by cell."""
         rest, cells = sort_by_cell(self._take_buffer())
-        self._rest = rest.combine_chunks()  # one batch of whole cells (see chunks)
+        self._rest = rest.combine_chunks()  # one batch of whole cells
         self._rest_cells = {cell: (start, length) for cell, start, length in cells}
 
     def cells(self) -> list[tuple]:
@@ -105,38 +123,91 @@ class CellStore:
     def spilled(self) -> bool:
         return bool(self._spilled)
 
-    def chunks(self) -> Iterator[tuple[pa.Table, list[tuple[tuple, int, int]]]]:
-        """Every row, each cell's rows together and in arrival (seq) order, cells in order:
-        (table, its cells as (cell, first row, rows)).
+    def rows(self, cell: tuple) -> int:
+        rest = self._rest_cells.get(cell, (0, 0))[1]
+        return rest + sum(length for _, _, length in self._spilled.get(cell, []))
 
-        An hour that never spilled is one sorted single-batch table of whole cells;
-        otherwise each cell's spilled batches (one per flush), then its in-memory rest, one
-        cell after the other. So a chunk holds either whole cells or a part of one cell: a
-        lake writer that closes files to bound how many are open only closes finished cells
-        (pyarrow's closes the largest)."""
+    def groups(self, max_rows: int, max_cells: int) -> Iterator[CellGroup]:
+        """Every row, cells in order, each cell's rows together and in arrival (seq) order:
+        groups of at most ``max_cells`` whole cells and ``max_rows`` rows (a cell with more
+        rows than that is a group of its own, in pieces). An hour that never spilled is one
+        group: its sorted in-memory table."""
         if not self._spilled:
-            yield self._rest, [(cell, start, length) for cell, (start, length) in self._rest_cells.items()]
+            cells = [(cell, start, length) for cell, (start, length) in self._rest_cells.items()]
+            yield CellGroup(cells, table=self._rest)
             return
-        yield from self._spilled_chunks()
-
-    def _spilled_chunks(self) -> Iterator[tuple[pa.Table, list[tuple[tuple, int, int]]]]:
-        files, readers = [], {}
-        try:
+        with _RunReaders(self._runs) as readers:
+            group: list[tuple] = []
+            rows = 0
             for cell in self.cells():
-                for run, index in self._spilled.get(cell, []):
-                    if run not in readers:
-                        # Plain reads, not a memory map: mapped pages would count as resident
-                        # memory and grow with the spill, i.e. with the size of the hour.
-                        files.append(pa.OSFile(str(self._runs[run])))
-                        readers[run] = ipc.open_file(files[-1], options=_IPC_READ)
-                    piece = pa.Table.from_batches([readers[run].get_batch(index)])
-                    yield piece, [(cell, 0, piece.num_rows)]
-                if cell in self._rest_cells:
-                    start, length = self._rest_cells[cell]
-                    yield self._rest.slice(start, length), [(cell, 0, length)]
-        finally:
-            for file in files:
-                file.close()
+                cell_rows = self.rows(cell)
+                if group and (rows + cell_rows > max_rows or len(group) >= max_cells):
+                    yield self._read_group(group, readers)
+                    group, rows = [], 0
+                if cell_rows > max_rows:
+                    yield CellGroup([(cell, 0, cell_rows)], pieces=self._cell_pieces(cell, readers))
+                    continue
+                group.append(cell)
+                rows += cell_rows
+            if group:
+                yield self._read_group(group, readers)
+
+    def _read_group(self, group: list[tuple], readers: _RunReaders) -> CellGroup:
+        """The group's rows from every spill file and the rest: one contiguous range of each,
+        since the group's cells are consecutive in cell order."""
+        ranges: dict[int, list[int]] = {}
+        for cell in group:
+            for run, start, length in self._spilled.get(cell, []):
+                first_last = ranges.setdefault(run, [start, start + length])
+                first_last[0], first_last[1] = min(first_last[0], start), max(first_last[1], start + length)
+        parts = [readers.rows(run, first, last) for run, (first, last) in sorted(ranges.items())]
+        rest = [self._rest_cells[cell] for cell in group if cell in self._rest_cells]
+        if rest:
+            first, last = rest[0][0], rest[-1][0] + rest[-1][1]
+            parts.append(self._rest.slice(first, last - first))
+        table, cells = sort_by_cell(pa.concat_tables(parts))
+        return CellGroup(cells, table=table.combine_chunks())
+
+    def _cell_pieces(self, cell: tuple, readers: _RunReaders) -> Iterator[pa.Table]:
+        for run, start, length in self._spilled.get(cell, []):
+            for first in range(start, start + length, SPILL_BATCH_ROWS):
+                yield readers.rows(run, first, min(first + SPILL_BATCH_ROWS, start + length))
+        if cell in self._rest_cells:
+            start, length = self._rest_cells[cell]
+            yield self._rest.slice(start, length)
+
+
+class _RunReaders:
+    """The spill files, opened once, read by row range. Plain reads, not a memory map:
+    mapped pages would count as resident memory and grow with the spill, i.e. with the
+    size of the hour."""
+
+    def __init__(self, paths: list[Path]):
+        self._paths = paths
+        self._files: dict[int, pa.OSFile] = {}
+        self._readers: dict[int, ipc.RecordBatchFileReader] = {}
+
+    def __enter__(self) -> _RunReaders:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for file in self._files.values():
+            file.close()
+
+    def rows(self, run: int, first: int, last: int) -> pa.Table:
+        """Rows [first, last) of spill file ``run``, copied out of the batches they sit in
+        (a slice would keep whole batches alive while the group is assembled)."""
+        if run not in self._readers:
+            self._files[run] = pa.OSFile(str(self._paths[run]))
+            self._readers[run] = ipc.open_file(self._files[run], options=_IPC_READ)
+        reader = self._readers[run]
+        parts = []
+        for index in range(first // SPILL_BATCH_ROWS, (last - 1) // SPILL_BATCH_ROWS + 1):
+            batch = reader.get_batch(index)
+            offset = index * SPILL_BATCH_ROWS
+            low, high = max(first - offset, 0), min(last - offset, batch.num_rows)
+            parts.append(batch.take(pa.array(np.arange(low, high, dtype=np.int64))))
+        return pa.Table.from_batches(parts, schema=reader.schema)
 
 
 def stable_bucket(event_id: str, buckets: int) -> int:

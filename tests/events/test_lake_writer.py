@@ -109,3 +109,38 @@ def test_text_columns_are_zstd_and_small_ones_plain(tmp_path):
             "event_id": "ZSTD", "attributes": "ZSTD", "meta": "ZSTD",
             "created_at": "UNCOMPRESSED", "source_key": "UNCOMPRESSED", "line_number": "UNCOMPRESSED",
         }
+
+
+def test_a_spilled_hour_reads_back_in_bounded_groups_of_whole_cells(tmp_path):
+    """Groups hold whole cells in order, within the bounds; a cell bigger than the row bound
+    streams alone, in pieces, in seq order; together they hold every row once."""
+    rows = pa.concat_tables(
+        [valid_rows(500, types=40, hours=2, first_seq=500 * part) for part in range(6)]
+        + [valid_rows(900, types=1, hours=1, first_seq=3000)]  # type_000 at hour 0 grows big
+    )
+    store = CellStore(tmp_path, VALID_SCHEMA, memory_rows=400)
+    for start in range(0, rows.num_rows, 150):
+        store.add(rows.slice(start, 150))
+    store.finish()
+    assert store.spilled
+    seen, seqs, streamed = [], [], 0
+    for group in store.groups(max_rows=400, max_cells=25):
+        if group.table is None:
+            streamed += 1
+            ((cell, _, count),) = group.cells
+            pieces = list(group.pieces)
+            assert count > 400 and all(piece.num_rows <= 4096 for piece in pieces)
+            cell_seqs = [s for piece in pieces for s in piece.column("seq").to_pylist()]
+        else:
+            assert len(group.cells) <= 25 and group.table.num_rows <= 400
+            for cell, start, count in group.cells:
+                part = group.table.slice(start, count)
+                assert cells_of(part) == {cell}
+                seen.append(cell)
+                seqs += part.column("seq").to_pylist()
+            continue
+        assert cell_seqs == sorted(cell_seqs)
+        seen.append(cell)
+        seqs += cell_seqs
+    assert seen == store.cells() and streamed == 1
+    assert sorted(seqs) == list(range(rows.num_rows))
