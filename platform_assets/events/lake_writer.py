@@ -129,7 +129,7 @@ def write_lake_files(
     ``-0``. The dropped rows (copies of an id) come back for the quarantine.
 
     An hour held in memory is one call of the dataset writer; a spilled hour one call per
-    group of cells (``CellStore.groups``: at most SPILLED_MAX_OPEN_FILES cells and the
+    group of cells (``CellStore.groups``: at most SPILLED_MAX_OPEN_FILES cells and half the
     store's memory bound of rows each), and a cell bigger than that bound streams into its own
     file. Within a call every cell's rows arrive together and no file is closed before the
     end, so each cell gets exactly one file.
@@ -151,7 +151,8 @@ def write_lake_files(
     may_split = False
     group_cells = min(max_open_files, SPILLED_MAX_OPEN_FILES)  # for a spilled hour's groups
     with writer_io_threads():
-        for group in cells.groups(max_rows=cells.memory_rows, max_cells=group_cells):
+        # Half the rows the store holds in memory: a group is copied twice on its way in.
+        for group in cells.groups(max_rows=cells.memory_rows // 2, max_cells=group_cells):
             if group.table is None:
                 _write_one_cell(group, dropped_seqs, base_dir, temp_name, result)
                 continue

@@ -166,7 +166,7 @@ class CellStore:
             first, last = rest[0][0], rest[-1][0] + rest[-1][1]
             parts.append(self._rest.slice(first, last - first))
         table, cells = sort_by_cell(pa.concat_tables(parts))
-        return CellGroup(cells, table=table.combine_chunks())
+        return CellGroup(cells, table=table)
 
     def _cell_pieces(self, cell: tuple, readers: _RunReaders) -> Iterator[pa.Table]:
         for run, start, length in self._spilled.get(cell, []):
