@@ -82,8 +82,9 @@ def test_a_failing_hour_stops_the_range_and_leaves_the_published_ones(local_stor
 
 
 def test_spilled_hours_in_a_range(local_storage):
-    """Hours bigger than memory stream from spill files into the writer (a deadlock here
-    once: the writer and the spill reads each need one of pyarrow's IO threads)."""
+    """Hours bigger than memory are read back from spill files a group of cells at a time
+    while the next hour spills its own (a deadlock here once, when the writer pulled spill
+    reads on pyarrow's IO threads)."""
     for arrival in (H10, H11):
         lines = [event(f"{arrival:%H}-{i}", f"type_{i % 40}", created_at=ms(arrival, i % 50)) for i in range(6000)]
         land(local_storage, arrival, "big.jsonl", lines)
