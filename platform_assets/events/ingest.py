@@ -195,15 +195,15 @@ def decide_duplicates(
     published = already_published(storage, prepared.arrival_hour, prepared.ids, window_hours, unpublished, window)
     dropped = dropped_seqs(prepared.ids, later_copies, published)
     index_path = prepared.workdir / "ids.parquet"
-    kept = write_id_index(index_path, prepared.ids, dropped)
+    kept, kept_ids = write_id_index(index_path, prepared.ids, dropped)
     key = id_index_key(prepared.arrival_hour)
     if window is not None:
         window.discard(key)  # what an earlier run stored for this hour no longer holds
-    if not len(kept):
+        if kept_ids is not None:
+            window.put(key, kept_ids)
+    if not kept:
         index_path.unlink(missing_ok=True)
         index_path = None
-    elif window is not None:
-        window.put(key, kept)
     return Decision(dropped, index_path)
 
 

@@ -188,10 +188,12 @@ def dropped_seqs(ids: IdBuckets, later_copies: set[int], published: set[str]) ->
     return np.array(sorted(dropped), dtype=np.int64)
 
 
-def write_id_index(path: Path, ids: IdBuckets, dropped: np.ndarray) -> pa.ChunkedArray:
+def write_id_index(path: Path, ids: IdBuckets, dropped: np.ndarray) -> tuple[int, pa.ChunkedArray | None]:
     """Write the ids this hour keeps in the lake, whole buckets per row group (the reader
-    finds a bucket's row groups by their min/max bucket). Returns those ids."""
-    kept_ids: list[pa.Array] = []
+    finds a bucket's row groups by their min/max bucket). Returns how many, and the ids
+    themselves when the hour's ids are held in memory (a spilled hour's are too many)."""
+    rows = 0
+    kept_ids: list[pa.Array] | None = [] if ids.in_memory else None
     pending: list[pa.Table] = []
 
     def flush(writer):
@@ -205,7 +207,9 @@ def write_id_index(path: Path, ids: IdBuckets, dropped: np.ndarray) -> pa.Chunke
             kept = table.column("event_id").filter(keep_mask(table, dropped))
             if not len(kept):
                 continue
-            kept_ids += kept.chunks
+            rows += len(kept)
+            if kept_ids is not None:
+                kept_ids += kept.chunks
             pending.append(
                 pa.table({"bucket": pa.array(np.full(len(kept), bucket, dtype=np.int16)), "event_id": kept},
                          schema=INDEX_SCHEMA)
@@ -214,7 +218,7 @@ def write_id_index(path: Path, ids: IdBuckets, dropped: np.ndarray) -> pa.Chunke
                 flush(writer)
         if pending:
             flush(writer)
-    return pa.chunked_array(kept_ids, pa.string())
+    return rows, (None if kept_ids is None else pa.chunked_array(kept_ids, pa.string()))
 
 
 def distinct_ids(path: Path | None) -> int:
