@@ -174,7 +174,7 @@ _INVALID = ((None,) * 5, ("invalid",) + (NOT_APPLICABLE,) * 7)
 
 
 def _parse_any_shape(text: bytes) -> tuple[tuple, tuple]:
-    """The slow path: (values, kinds) of any line, kinds in KIND_COLUMNS order."""
+    """The slow path: (values, kinds) of any line, kinds in SHAPE_PARTS order."""
     try:
         envelope = _ANY_ENVELOPE.decode(text)
     except msgspec.ValidationError:  # not an object, if it is JSON at all
