@@ -40,21 +40,26 @@ def file_blocks(
     Lines split on LF; a trailing CR is removed (CRLF files), and lines of only
     whitespace are blank: they are not records, but they keep the numbering true."""
     number = 0  # physical lines seen before this block
-    carry = b""
+    carry: list[bytes] = []  # the start of the line the next blocks complete
     with storage.open_read(key) as stream:
         read = getattr(stream, "read1", stream.read)
         while True:
             block = read(block_bytes)
             if not block:
                 break
-            pieces = (carry + block).split(b"\n")
-            carry = pieces.pop()  # the line the next block completes
-            if pieces:
-                texts, numbers = _non_blank(pieces, number)
-                number += len(pieces)
-                yield texts, numbers, number
+            pieces = block.split(b"\n")
+            if len(pieces) == 1:  # a line longer than the block goes on
+                carry.append(block)
+                continue
+            if carry:
+                pieces[0] = b"".join(carry) + pieces[0]
+            last = pieces.pop()  # the line the next block completes
+            carry = [last] if last else []
+            texts, numbers = _non_blank(pieces, number)
+            number += len(pieces)
+            yield texts, numbers, number
     if carry:
-        texts, numbers = _non_blank([carry], number)
+        texts, numbers = _non_blank([b"".join(carry)], number)
         yield texts, numbers, number + 1
 
 
