@@ -1,8 +1,8 @@
-"""Write an arrival hour's lake files in one call: one Parquet file per cell, minus the copies.
+"""Write an arrival hour's lake files: one Parquet file per cell, minus the copies.
 
 pyarrow's dataset writer partitions, encodes and creates the ~1,000 files of an hour in
-C++ on its own threads, without holding the GIL, so Python can prepare the next hour
-meanwhile. Files are written under hidden temporary names; the caller moves each into
+one call (a spilled hour: one call per group of cells), in C++ on its own threads without
+holding the GIL, so Python can prepare the next hour meanwhile. Files are written under hidden temporary names; the caller moves each into
 place (a rename locally, an upload on S3), so readers never see a partial file.
 """
 
@@ -37,7 +37,6 @@ LAKE_SCHEMA = pa.schema(
 # The cell directories, in the order of layout.lake_cell_dir; not stored in the files.
 _LABEL = pa.dictionary(pa.int32(), pa.string())
 PARTITION_SCHEMA = pa.schema([("event_type", pa.string()), ("event_date", _LABEL), ("event_hour", _LABEL)])
-_WRITE_SCHEMA = pa.schema([*LAKE_SCHEMA, *PARTITION_SCHEMA])
 _PARTITIONING = ds.HivePartitioning(PARTITION_SCHEMA, segment_encoding="none")
 _PARQUET = ds.ParquetFileFormat()
 # Dictionaries only where values repeat, and min/max statistics only where a reader can
