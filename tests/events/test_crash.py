@@ -37,12 +37,16 @@ def land_many_cells(storage, events=120_000, types=400):
 def test_kill_mid_publish_then_rerun(tmp_path):
     storage = StorageResource(url=str(tmp_path / "storage"))
     land_many_cells(storage)
+    spill = tmp_path / "spill"  # a killed run cannot remove its working directory: keep it here
+    spill.mkdir()
     script = textwrap.dedent(
         f"""
         from datetime import datetime, timezone
+        from pathlib import Path
         from platform_assets.events.ingest import ingest_hour
         from resources.storage import StorageResource
-        ingest_hour(StorageResource(url={storage.url!r}), datetime(2025, 1, 3, 7, tzinfo=timezone.utc))
+        ingest_hour(StorageResource(url={storage.url!r}), datetime(2025, 1, 3, 7, tzinfo=timezone.utc),
+                    spill_dir=Path({str(spill)!r}))
         """
     )
     process = subprocess.Popen([sys.executable, "-c", script], cwd=os.getcwd())
