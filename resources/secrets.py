@@ -28,6 +28,8 @@ from typing import Optional
 from dagster import ConfigurableResource
 from pydantic import PrivateAttr
 
+from resources.project_paths import SLUICE_DIR
+
 HMAC_KEY_VARIABLE = "SLUICE_PII_HMAC_KEY"
 ENCRYPTION_KEY_VARIABLE = "SLUICE_PII_ENCRYPTION_KEY"
 PREVIOUS_ENCRYPTION_KEYS_VARIABLE = "SLUICE_PII_PREVIOUS_ENCRYPTION_KEYS"
@@ -35,8 +37,7 @@ SECRET_ID_VARIABLE = "SLUICE_PII_SECRET_ID"
 SECRETS_ENDPOINT_VARIABLE = "SLUICE_SECRETS_ENDPOINT_URL"
 KEY_BYTES = 32
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEV_KEYS_PATH = PROJECT_ROOT / ".sluice" / "dev-pii-keys.json"
+DEV_KEYS_PATH = SLUICE_DIR / "dev-pii-keys.json"
 
 
 class PiiKeyError(ValueError):

@@ -1,0 +1,169 @@
+"""The S3 storage backend: keys are objects below a bucket/prefix (any S3 API: AWS, moto, MinIO)."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+from urllib.parse import urlparse
+
+import pyarrow.fs as pafs
+
+from resources.storage.backend import (
+    LIST_PAGE_SIZE,
+    StorageAccessError,
+    StoredObject,
+    is_hidden,
+)
+
+UPLOAD_THREADS = 8  # concurrent uploads in move_files (small files: latency, not bandwidth)
+
+
+class _BodyReader(io.RawIOBase):
+    """botocore's StreamingBody as a raw stream, so it can be buffered and read by line."""
+
+    def __init__(self, body):
+        self._body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        chunk = self._body.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+    def close(self) -> None:
+        self._body.close()
+        super().close()
+
+
+class S3Backend:
+    def __init__(self, bucket: str, prefix: str, endpoint_url: str | None, region: str):
+        import boto3
+
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.endpoint_url = endpoint_url
+        self.region = region
+        self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
+        self.page_size = LIST_PAGE_SIZE
+        self._arrow_fs = None
+
+    def _full(self, key: str) -> str:
+        return self.prefix + key
+
+    @contextmanager
+    def _errors(self, action: str, key: str):
+        """Name the object and the settings to check, instead of a bare botocore traceback."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise FileNotFoundError(f"storage object not found: s3://{self.bucket}/{self._full(key)}") from None
+            raise self._access_error(action, key, err) from err
+        except BotoCoreError as err:
+            raise self._access_error(action, key, err) from err
+
+    def _access_error(self, action: str, key: str, err: Exception) -> StorageAccessError:
+        endpoint = self.endpoint_url or "AWS default"
+        return StorageAccessError(
+            f"cannot {action} s3://{self.bucket}/{self._full(key)}: {err} "
+            f"(check SLUICE_STORAGE_URL, SLUICE_S3_ENDPOINT_URL={endpoint} and AWS credentials)"
+        )
+
+    def list(self, prefix: str, start_after: str | None) -> Iterator[StoredObject]:
+        kwargs = {"Bucket": self.bucket, "Prefix": self._full(prefix), "MaxKeys": self.page_size}
+        if start_after:
+            kwargs["StartAfter"] = self._full(start_after)
+        strip = len(self.prefix)
+        # Hidden names are skipped below the listed directory, as the local walk does.
+        below = len(prefix.rpartition("/")[0]) + 1 if "/" in prefix else 0
+        while True:
+            with self._errors("list", prefix):
+                page = self.client.list_objects_v2(**kwargs)
+            for obj in page.get("Contents", []):
+                key = obj["Key"][strip:]
+                if not any(is_hidden(part) for part in key[below:].split("/")):
+                    yield StoredObject(key, obj["Size"])
+            if not page.get("IsTruncated"):
+                return
+            kwargs["ContinuationToken"] = page["NextContinuationToken"]
+
+    def open_read(self, key: str) -> IO[bytes]:
+        with self._errors("read", key):
+            body = self.client.get_object(Bucket=self.bucket, Key=self._full(key))["Body"]
+        return io.BufferedReader(_BodyReader(body), buffer_size=1 << 20)
+
+    def put_file(self, local_path: Path, key: str) -> None:
+        # A PUT (or a completed multipart upload) becomes visible all at once.
+        from boto3.exceptions import S3UploadFailedError
+
+        with self._errors("write", key):
+            try:
+                self.client.upload_file(str(local_path), self.bucket, self._full(key))
+            except S3UploadFailedError as err:
+                raise self._access_error("write", key, err) from err
+
+    def move_file(self, local_path: Path, key: str) -> None:
+        self.put_file(local_path, key)
+        local_path.unlink(missing_ok=True)
+
+    def remove_hidden(self, prefix: str, name_prefix: str) -> None:
+        pass  # nothing hidden is ever uploaded: files are staged on local disk
+
+    def move_files(self, moves: list[tuple[Path | str, str]]) -> None:
+        # Uploads of small files are latency-bound: overlap them.
+        with ThreadPoolExecutor(max_workers=UPLOAD_THREADS) as pool:
+            for _ in pool.map(lambda move: self.move_file(Path(move[0]), move[1]), moves):
+                pass
+
+    def writable_dir(self, prefix: str, staging_dir: Path | None = None) -> Path:
+        return Path(tempfile.mkdtemp(dir=staging_dir, prefix="sluice-stage-"))
+
+    @contextmanager
+    def staged(self, key: str, staging_dir: Path | None = None) -> Iterator[Path]:
+        """A local temporary file, uploaded when the block ends with a file."""
+        with tempfile.TemporaryDirectory(dir=staging_dir, prefix="sluice-stage-") as tmp:
+            staged = Path(tmp) / "object"
+            yield staged
+            if staged.exists():
+                self.put_file(staged, key)
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        with self._errors("write", key):
+            self.client.put_object(Bucket=self.bucket, Key=self._full(key), Body=data)
+
+    def delete(self, key: str) -> None:
+        with self._errors("delete", key):
+            self.client.delete_object(Bucket=self.bucket, Key=self._full(key))
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._full(key))
+            return True
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+
+    def arrow_fs(self) -> tuple[pafs.FileSystem, str]:
+        if self._arrow_fs is None:
+            kwargs: dict = {"region": self.region}
+            if self.endpoint_url:
+                parsed = urlparse(self.endpoint_url)
+                kwargs["endpoint_override"] = parsed.netloc or parsed.path
+                kwargs["scheme"] = parsed.scheme or "https"
+            self._arrow_fs = pafs.S3FileSystem(**kwargs)
+        return self._arrow_fs, f"{self.bucket}/{self.prefix}".rstrip("/")
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self._full(key)}"
