@@ -15,7 +15,7 @@ from dagster import (
 from pydantic import Field
 
 from ml import registry
-from ml.automation import DATASET_AUTOMATION, MODEL_AUTOMATION
+from ml.automation_conditions import DATASET_AUTOMATION, MODEL_AUTOMATION
 from ml.dataset import IrisSourceError, describe_source, pull, resolve_source
 from ml.quarantine import parquet_bytes, quarantine_key, quarantine_table, whole_file_rejection
 from ml.read_csv import IrisFileError, read_iris_csv

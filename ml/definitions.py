@@ -3,6 +3,5 @@
 from dagster import Definitions
 
 from ml.assets import iris_dataset, iris_model
-from ml.automation import iris_automation_sensor
 
-iris_defs = Definitions(assets=[iris_dataset, iris_model], sensors=[iris_automation_sensor])
+iris_defs = Definitions(assets=[iris_dataset, iris_model])

@@ -1,4 +1,5 @@
-"""Every domain's assets, checks, sensors and jobs, with the shared resources.
+"""Every domain's assets, checks and jobs, the sensors and schedules that start them, and the
+shared resources.
 
 The code location (definitions.py) is this plus the jobs declared in `jobs/*.yaml`; the job
 file validator resolves selections against this without loading the job files themselves.
@@ -18,6 +19,7 @@ from resources.postgres import PostgresResource
 from resources.queue import LoginQueueResource
 from resources.secrets import PiiKeysResource
 from resources.storage import StorageResource
+from sensors import ALL_SCHEDULES, ALL_SENSORS
 
 
 def build_resources() -> dict:
@@ -37,5 +39,5 @@ def domain_definitions() -> Definitions:
         ml.iris_defs,
         customers.customers_defs,
         catalog.catalog_defs,
-        Definitions(resources=build_resources()),
+        Definitions(sensors=ALL_SENSORS, schedules=ALL_SCHEDULES, resources=build_resources()),
     )

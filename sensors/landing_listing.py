@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from platform_assets.landing_hours import HourlyLanding
 from resources.storage import StorageResource
 
 HOUR_FORMAT = "%Y-%m-%dT%H"
@@ -62,18 +63,18 @@ class ListingResult:
     cursor: str
     keys_listed: int
     truncated: bool
+    ignored: list[str] = field(default_factory=list)  # listed keys that are not landing files
 
 
 def list_new_landing_hours(
     storage: StorageResource,
-    prefix: str,
+    landing: HourlyLanding,
     cursor: str | None,
     max_keys: int,
-    hour_of: Callable[[str], datetime | None],
-    hour_prefix: Callable[[datetime], str],
     lookback_hours: int = 1,
 ) -> ListingResult:
-    """New landing keys since ``cursor``, grouped by the arrival hour read from each key."""
+    """New landing files since ``cursor``, grouped by the arrival hour read from each key."""
+    hour_of, hour_prefix = landing.arrival_hour_of, landing.hour_prefix
     state = ListingCursor.parse(cursor)
     if state.seen:
         newest = datetime.strptime(max(state.seen), HOUR_FORMAT).replace(tzinfo=UTC)
@@ -82,18 +83,26 @@ def list_new_landing_hours(
     else:
         start_after = state.after
     budget = max_keys + sum(len(digests) for digests in state.seen.values())
-    listed = list(storage.list_objects(prefix, start_after=start_after, limit=budget + 1))
+    listed = list(storage.list_objects(landing.prefix, start_after=start_after, limit=budget + 1))
     truncated = len(listed) > budget
     page = listed[:budget]
 
     groups: dict[datetime, HourWithNewFiles] = {}
+    ignored = []
     for obj in page:
         hour = hour_of(obj.key)
-        if hour is None or _digest(obj.key) in state.seen.get(hour.strftime(HOUR_FORMAT), ()):
+        if hour is None:
+            if state.after is None or obj.key > state.after:  # reported once, not every tick
+                ignored.append(obj.key)
+            continue
+        if _digest(obj.key) in state.seen.get(hour.strftime(HOUR_FORMAT), ()):
             continue
         groups.setdefault(hour, HourWithNewFiles(hour)).keys.append(obj.key)
     hours = sorted(groups.values(), key=lambda group: group.hour)
-    after = page[-1].key if page else state.after
+    # Not past a key outside the hour layout (e.g. landing/<dataset>/stray.jsonl): such a key
+    # sorts after every hour folder, and hours landing later would be skipped.
+    in_layout = [obj.key for obj in page if landing.hour_of_key(obj.key) is not None]
+    after = in_layout[-1] if in_layout else state.after
     if truncated and len(hours) > 1 and hour_of(listed[budget].key) == hours[-1].hour:
         held_back = hours.pop()
         after = held_back.keys[0][: len(hour_prefix(held_back.hour)) - 1]
@@ -105,8 +114,13 @@ def list_new_landing_hours(
         keep_from = (newest - timedelta(hours=lookback_hours)).strftime(HOUR_FORMAT)
         state.seen = {h: d for h, d in state.seen.items() if h >= keep_from}
     state.after = after
-    return ListingResult(hours=hours, cursor=state.serialize(), keys_listed=len(page), truncated=truncated)
-
+    return ListingResult(
+        hours=hours,
+        cursor=state.serialize(),
+        keys_listed=len(page),
+        truncated=truncated,
+        ignored=ignored,
+    )
 
 
 def new_file_partitions(

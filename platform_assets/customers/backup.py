@@ -14,8 +14,6 @@ from datetime import datetime, timedelta
 from platform_assets.customers.layout import backup_key, backup_listing_prefix, backup_time
 from resources.storage import StorageResource
 
-HASH_CHUNK = 1 << 20
-
 
 @dataclass(frozen=True)
 class Backup:
@@ -28,22 +26,13 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def stored_sha256(storage: StorageResource, key: str) -> str:
-    """The sha256 of a stored object, streamed (the object is not held in memory)."""
-    digest = hashlib.sha256()
-    with storage.open_read(key) as stream:
-        while chunk := stream.read(HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def find_identical_backup(
     storage: StorageResource, stem: str, size: int, sha256: str
 ) -> Backup | None:
     for obj in storage.list_objects(backup_listing_prefix(stem)):
         when = backup_time(stem, obj.key)
         # Key order is time order within one stem: the first match is the earliest backup.
-        if when is not None and obj.size == size and stored_sha256(storage, obj.key) == sha256:
+        if when is not None and obj.size == size and storage.sha256(obj.key) == sha256:
             return Backup(obj.key, when, reused=True)
     return None
 

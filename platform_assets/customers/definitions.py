@@ -1,14 +1,16 @@
 """Customers (seed 003) as Definitions; resources come from platform_assets.domains."""
 
-from dagster import Definitions
+from dagster import AssetSelection, Definitions, define_asset_job
 
 from platform_assets.customers.assets import customer_file
-from platform_assets.customers.schedules import customers_schedule
-from platform_assets.customers.sensors import customer_files_job, customer_files_sensor
+from platform_assets.customers.partitions import customer_files
 
-customers_defs = Definitions(
-    assets=[customer_file],
-    sensors=[customer_files_sensor],
-    schedules=[customers_schedule],
-    jobs=[customer_files_job],
+# customer_files_sensor and customers_schedule (sensors/customers.py) start it by name.
+customer_files_job = define_asset_job(
+    "customer_files_job",
+    selection=AssetSelection.assets(customer_file),
+    partitions_def=customer_files,
+    description="Back up, validate, clean and mask one landing customer file (one partition).",
 )
+
+customers_defs = Definitions(assets=[customer_file], jobs=[customer_files_job])

@@ -3,8 +3,8 @@
 from dagster import Definitions, define_asset_job
 
 from platform_assets.events.assets import ingest_events, raw_events
-from sensors.raw_events import build_raw_events_sensor
 
+# raw_events_sensor (sensors/events.py) starts it by name.
 ingest_events_job = define_asset_job(
     "ingest_events_job",
     selection=["events_lake", "quarantined_events"],
@@ -12,10 +12,4 @@ ingest_events_job = define_asset_job(
     description="Ingest arrival hours of landing event files into the lake and quarantine.",
 )
 
-raw_events_sensor = build_raw_events_sensor(ingest_events_job)
-
-events_defs = Definitions(
-    assets=[raw_events, ingest_events],
-    jobs=[ingest_events_job],
-    sensors=[raw_events_sensor],
-)
+events_defs = Definitions(assets=[raw_events, ingest_events], jobs=[ingest_events_job])

@@ -7,36 +7,21 @@ exactly its own files.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-LANDING_PREFIX = "landing/events/"
+from platform_assets.landing_hours import EVENTS_LANDING
+
+LANDING_PREFIX = EVENTS_LANDING.prefix
 LAKE_PREFIX = "lake/events/"
 QUARANTINE_PREFIX = "quarantine/events/"
 # The ingest's own bookkeeping lives outside lake/: a reader's `lake/events/**/*.parquet`
 # glob (DuckDB does not skip "_" folders) must only ever see event files.
 MANIFEST_PREFIX = "state/events/manifests/"
 ID_INDEX_PREFIX = "state/events/ids/"
-LANDING_SUFFIXES = (".jsonl", ".jsonl.gz")
-
-_LANDING_HOUR = re.compile(r"^landing/events/(\d{4})/(\d{2})/(\d{2})/(\d{2})/[^/]+$")
-
-
-def landing_hour_prefix(hour: datetime) -> str:
-    return f"{LANDING_PREFIX}{hour:%Y/%m/%d/%H}/"
-
-
-def arrival_hour_of(key: str) -> datetime | None:
-    """The arrival hour a landing key belongs to, or None if the key is not a landing file."""
-    match = _LANDING_HOUR.match(key)
-    if not match or not key.endswith(LANDING_SUFFIXES):
-        return None
-    year, month, day, hour = (int(part) for part in match.groups())
-    try:
-        return datetime(year, month, day, hour, tzinfo=UTC)
-    except ValueError:
-        return None
+LANDING_SUFFIXES = EVENTS_LANDING.suffixes
+landing_hour_prefix = EVENTS_LANDING.hour_prefix
+arrival_hour_of = EVENTS_LANDING.arrival_hour_of
 
 
 @lru_cache(maxsize=256)  # an hour's ~1,000 lake keys share it
@@ -71,10 +56,8 @@ def lake_file_key(event_type: str, epoch_hour: int, arrival_hour: datetime) -> s
 
 
 def quarantine_key(arrival_hour: datetime) -> str:
-    return (
-        f"{QUARANTINE_PREFIX}ingest_date={arrival_hour:%Y-%m-%d}/ingest_hour={arrival_hour:%H}/"
-        f"{partition_file_stem(arrival_hour)}.parquet"
-    )
+    stem = partition_file_stem(arrival_hour)
+    return f"{EVENTS_LANDING.quarantine_hour_prefix(arrival_hour)}{stem}.parquet"
 
 
 def manifest_key(arrival_hour: datetime) -> str:

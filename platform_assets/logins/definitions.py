@@ -1,17 +1,18 @@
 """Everything the logins domain adds to the code location (resources come from the top)."""
 
-from dagster import Definitions
+from dagster import Definitions, define_asset_job
 
 from platform_assets.logins.assets import raw_logins, user_logins
-from platform_assets.logins.sensors import (
-    drain_login_queue_job,
-    load_user_logins_job,
-    login_files_sensor,
-    login_queue_sensor,
+from platform_assets.logins.partitions import login_arrival_hours
+
+# Sensors (sensors/logins.py) start these by name.
+drain_login_queue_job = define_asset_job("drain_login_queue", selection=["raw_logins"])
+load_user_logins_job = define_asset_job(
+    "load_user_logins",
+    selection=["user_logins", "quarantined_logins"],
+    partitions_def=login_arrival_hours,
 )
 
 logins_defs = Definitions(
-    assets=[raw_logins, user_logins],
-    sensors=[login_queue_sensor, login_files_sensor],
-    jobs=[drain_login_queue_job, load_user_logins_job],
+    assets=[raw_logins, user_logins], jobs=[drain_login_queue_job, load_user_logins_job]
 )

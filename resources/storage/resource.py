@@ -7,6 +7,7 @@ nothing else in the code branches on it.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from resources.storage.backend import StorageBackend, StoredObject
 from resources.storage.url import make_backend
 
 DEFAULT_STORAGE_DIR = SLUICE_DIR / "storage"
+HASH_CHUNK = 1 << 20
 
 
 def _maybe_gunzip(key: str, raw: IO[bytes]) -> IO[bytes]:
@@ -67,6 +69,14 @@ class StorageResource(ConfigurableResource):
     def read_bytes(self, key: str) -> bytes:
         with self.open_read(key) as f:
             return f.read()
+
+    def sha256(self, key: str) -> str:
+        """The sha256 of the stored bytes (as stored: no gunzip), streamed, not held in memory."""
+        digest = hashlib.sha256()
+        with self.backend.open_read(key) as stream:
+            while chunk := stream.read(HASH_CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest()
 
     def put_bytes(self, key: str, data: bytes) -> None:
         """Write atomically: readers see the old object or the whole new one."""

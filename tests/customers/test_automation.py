@@ -12,18 +12,23 @@ from dagster import (
 )
 
 from platform_assets.customers.definitions import customers_defs
-from platform_assets.customers.schedules import (
+from sensors.customers import (
     CustomersConfigError,
     build_customers_schedule,
+    customer_files_sensor,
     customers_schedule,
 )
-from platform_assets.customers.sensors import customer_files_sensor
 from tests.customers.runs import run_file
 
 
 def repository(storage):
     return Definitions.merge(
-        customers_defs, Definitions(resources={"storage": storage})
+        customers_defs,
+        Definitions(
+            sensors=[customer_files_sensor],
+            schedules=[customers_schedule],
+            resources={"storage": storage},
+        ),
     ).get_repository_def()
 
 

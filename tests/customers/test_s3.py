@@ -9,8 +9,8 @@ from dagster import AssetKey, DagsterInstance, Definitions, build_sensor_context
 
 from platform_assets.customers.definitions import customers_defs
 from platform_assets.customers.samples import DIRTY_EXPECTED
-from platform_assets.customers.sensors import customer_files_sensor
 from resources.storage import PROJECT_ROOT, StorageResource
+from sensors.customers import customer_files_sensor
 from tests.customers.customer_files import read_csv_rows, samples
 from tests.customers.runs import emails_in, keys, materialization_metadata, read_parquet, run_file
 

@@ -6,8 +6,9 @@ import json
 import pyarrow.parquet as pq
 from dagster import DagsterInstance, build_sensor_context
 
+from platform_assets.logins.definitions import load_user_logins_job
 from platform_assets.logins.messages import derived_message_id
-from platform_assets.logins.sensors import load_user_logins_job, login_files_sensor
+from sensors.logins import login_files_sensor
 from tests.logins.conftest import materialization_metadata, table_rows
 
 SAMPLE_KEY = "landing/logins/2025/03/01/09/sample_data.json"
@@ -36,7 +37,7 @@ def test_dropped_files_load_by_hour_with_stable_ids(login_resources, shared_data
     instance = DagsterInstance.ephemeral()
 
     context = build_sensor_context(instance=instance, resources={"storage": storage})
-    requests = login_files_sensor(context)
+    requests = login_files_sensor(context).run_requests
     assert [r.partition_key for r in requests] == ["2025-03-01-09:00", "2025-03-01-10:00"]
 
     resources = {k: login_resources[k] for k in ("storage", "postgres", "pii_keys")}

@@ -12,7 +12,7 @@ from dagster import (
 )
 
 from ml.assets import iris_dataset, iris_model
-from ml.automation import WEEKLY_CRON
+from ml.automation_conditions import WEEKLY_CRON
 
 DATASET, MODEL = AssetKey("iris_dataset"), AssetKey("iris_model")
 

@@ -16,9 +16,9 @@ from dagster import (
 from platform_assets.people.assets import person_file
 from platform_assets.people.definitions import people_defs
 from platform_assets.people.quarantine import quarantine_key
-from platform_assets.people.sensors import PersonFilesCursor, person_files_sensor
 from resources.postgres import PostgresResource
 from resources.storage import StorageResource
+from sensors.people import PersonFilesCursor, person_files_sensor
 from tests.people.person_files import (
     DIRTY_ROWS,
     EXPECTED_REJECTIONS,

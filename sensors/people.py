@@ -1,4 +1,4 @@
-"""Turn new files under landing/persons/ into partitions and runs."""
+"""person_files_sensor: new files under landing/persons/ become partitions and runs."""
 
 import json
 import time
@@ -6,33 +6,25 @@ from dataclasses import asdict, dataclass
 from typing import Optional
 
 from dagster import (
-    AssetSelection,
+    AddDynamicPartitionsRequest,
     DefaultSensorStatus,
     RunRequest,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
-    define_asset_job,
     sensor,
 )
 
-from platform_assets.people.assets import person_file
-from platform_assets.people.partitions import PERSON_LANDING_PREFIX, partition_for_key, person_files
+from platform_assets.file_partitions import PERSON_FILES
 from resources.storage import StorageResource
 from sensors.landing_listing import new_file_partitions
 
+PARTITIONS = "person_files"
 # Bounded work per tick: a burst of files is spread over a few ticks, not one long one.
 MAX_KEYS_PER_TICK = 500
 # Names are free-form, so a new file can sort before the cursor (StartAfter never sees it).
 # A reconciliation pass lists the whole prefix this often and requests what has no partition.
 RECONCILE_EVERY_SECONDS = 3600
-
-person_file_job = define_asset_job(
-    "person_file_job",
-    selection=AssetSelection.assets(person_file),
-    partitions_def=person_files,
-    description="Load one landing person file (one person_files partition) into Postgres.",
-)
 
 
 @dataclass
@@ -50,8 +42,8 @@ class PersonFilesCursor:
 
 def _files_without_partition(storage: StorageResource, known: set[str]) -> list[str]:
     missing = []
-    for obj in storage.list_objects(PERSON_LANDING_PREFIX):
-        partition = partition_for_key(obj.key)
+    for obj in storage.list_objects(PERSON_FILES.prefix):
+        partition = PERSON_FILES.partition_for_key(obj.key)
         if partition is not None and partition not in known:
             missing.append(partition)
             if len(missing) >= MAX_KEYS_PER_TICK:
@@ -60,7 +52,7 @@ def _files_without_partition(storage: StorageResource, known: set[str]) -> list[
 
 
 @sensor(
-    job=person_file_job,
+    job_name="person_file_job",
     default_status=DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=30,
     description=(
@@ -72,26 +64,26 @@ def _files_without_partition(storage: StorageResource, known: set[str]) -> list[
 def person_files_sensor(context: SensorEvaluationContext, storage: StorageResource):
     cursor = PersonFilesCursor.parse(context.cursor)
     new_partitions, last_key = new_file_partitions(
-        storage, PERSON_LANDING_PREFIX, cursor.after, MAX_KEYS_PER_TICK, partition_for_key
+        storage, PERSON_FILES.prefix, cursor.after, MAX_KEYS_PER_TICK, PERSON_FILES.partition_for_key
     )
     cursor.after = last_key
 
     if not new_partitions and time.time() - cursor.reconciled_at >= RECONCILE_EVERY_SECONDS:
-        known = set(context.instance.get_dynamic_partitions(person_files.name))
+        known = set(context.instance.get_dynamic_partitions(PARTITIONS))
         new_partitions = _files_without_partition(storage, known)
         cursor.reconciled_at = time.time()
 
     if not new_partitions:
         return SensorResult(
-            skip_reason=SkipReason(f"no new files under {PERSON_LANDING_PREFIX}"),
-            cursor=cursor.dump(),
+            skip_reason=SkipReason(f"no new files under {PERSON_FILES.prefix}"), cursor=cursor.dump()
         )
     return SensorResult(
         # run_key = the landing key: a file is requested once, however often it is listed.
         run_requests=[
-            RunRequest(partition_key=p, run_key=f"{PERSON_LANDING_PREFIX}{p}")
-            for p in new_partitions
+            RunRequest(partition_key=p, run_key=PERSON_FILES.landing_key(p)) for p in new_partitions
         ],
-        dynamic_partitions_requests=[person_files.build_add_request(new_partitions)],
+        dynamic_partitions_requests=[
+            AddDynamicPartitionsRequest(partitions_def_name=PARTITIONS, partition_keys=new_partitions)
+        ],
         cursor=cursor.dump(),
     )

@@ -6,11 +6,10 @@
   pulled (in the same run when both are due). Like ``eager()``, it also trains a missing model
   once the dataset exists, and waits while the dataset is missing or running.
 
-The sensor that evaluates these is declared RUNNING (Dagster's default automation sensor starts
-stopped), so ``make dev`` automates the model without a click.
+sensors/ml.py holds the sensor that evaluates them.
 """
 
-from dagster import AutomationCondition, AutomationConditionSensorDefinition, DefaultSensorStatus
+from dagster import AutomationCondition
 
 WEEKLY_CRON = "0 3 * * 1"
 CRON_TIMEZONE = "UTC"
@@ -23,11 +22,3 @@ dataset_changed = AutomationCondition.any_deps_match(
 
 DATASET_AUTOMATION = weekly
 MODEL_AUTOMATION = AutomationCondition.eager().replace("any_deps_updated", dataset_changed) | weekly
-
-iris_automation_sensor = AutomationConditionSensorDefinition(
-    "iris_automation_sensor",
-    target=["iris_dataset", "iris_model"],
-    default_status=DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=60,
-    description="Evaluates the Iris assets' automation conditions: weekly pull, retrain on new data.",
-)

@@ -1,37 +1,72 @@
-"""customers_schedule: the brief's cron job, a sweep for landing files that were missed or changed.
+"""What starts customers runs: new landing files (sensor) and the brief's cron sweep (schedule).
 
-The sensor lists only after its cursor, so a file whose name sorts before the cursor, a file
-replaced under the same name, or a run that failed before finishing would be left behind.
-Every tick (hourly by default) lists the whole landing/customers/ prefix and runs each file
-whose latest ``quarantined_customers`` materialization (written last by a finished run, and
-also for a file rejected whole) is missing or records another sha256 as its data version.
+customer_files_sensor lists after its cursor, so a file whose name sorts before the cursor, a
+file replaced under the same name, or a run that failed before finishing would be left behind.
+customers_schedule (hourly by default) lists the whole landing/customers/ prefix and runs each
+file whose latest ``quarantined_customers`` materialization (written last by a finished run,
+and also for a file rejected whole) is missing or records another sha256 as its data version.
 """
 
 import os
 
 from dagster import (
+    AddDynamicPartitionsRequest,
+    AssetKey,
     DagsterEventType,
     DagsterInvalidDefinitionError,
     DagsterRunStatus,
     DefaultScheduleStatus,
+    DefaultSensorStatus,
     RunRequest,
     RunsFilter,
     ScheduleDefinition,
     ScheduleEvaluationContext,
+    SensorEvaluationContext,
+    SensorResult,
     SkipReason,
     schedule,
+    sensor,
 )
 
-from platform_assets.customers.assets import QUARANTINED_CUSTOMERS
-from platform_assets.customers.backup import stored_sha256
-from platform_assets.customers.partitions import (
-    CUSTOMER_LANDING_PREFIX,
-    customer_files,
-    landing_key,
-    partition_for_key,
-)
-from platform_assets.customers.sensors import customer_files_job
+from platform_assets.file_partitions import CUSTOMER_FILES
 from resources.storage import StorageResource
+from sensors.landing_listing import new_file_partitions
+
+JOB = "customer_files_job"
+PARTITIONS = "customer_files"
+QUARANTINED_CUSTOMERS = AssetKey("quarantined_customers")
+# Bounded work per tick: a burst of files is spread over a few ticks, not one long one.
+MAX_KEYS_PER_TICK = 500
+
+
+@sensor(
+    job_name=JOB,
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description=(
+        "Adds a customer_files partition for each new landing/customers/<name>.csv and requests "
+        "its run. Lists incrementally after the last key seen (at most 500 keys a tick); "
+        "customers_schedule sweeps for anything this misses."
+    ),
+)
+def customer_files_sensor(context: SensorEvaluationContext, storage: StorageResource):
+    new_partitions, last_key = new_file_partitions(
+        storage, CUSTOMER_FILES.prefix, context.cursor or None, MAX_KEYS_PER_TICK,
+        CUSTOMER_FILES.partition_for_key,
+    )
+    if not new_partitions:
+        return SensorResult(skip_reason=f"no new files under {CUSTOMER_FILES.prefix}", cursor=last_key)
+    return SensorResult(
+        # run_key = the landing key: a file is requested once, however often it is listed.
+        run_requests=[
+            RunRequest(partition_key=p, run_key=CUSTOMER_FILES.landing_key(p)) for p in new_partitions
+        ],
+        dynamic_partitions_requests=[
+            AddDynamicPartitionsRequest(partitions_def_name=PARTITIONS, partition_keys=new_partitions)
+        ],
+        cursor=last_key,
+    )
+
 
 CRON_ENV = "SLUICE_CUSTOMERS_CRON"
 DEFAULT_CRON = "0 * * * *"
@@ -53,7 +88,7 @@ class CustomersConfigError(ValueError):
 
 def _partitions_in_flight(context: ScheduleEvaluationContext) -> set[str]:
     runs = context.instance.get_runs(
-        filters=RunsFilter(job_name=customer_files_job.name, statuses=_ACTIVE)
+        filters=RunsFilter(job_name=JOB, statuses=_ACTIVE)
     )
     return {run.tags.get("dagster/partition") for run in runs}
 
@@ -63,8 +98,8 @@ def files_due(
 ) -> list[tuple[str, str, str]]:
     """(partition, sha256, why) for every landing file that needs a run, at most MAX_RUNS_PER_SWEEP."""
     landing = {}
-    for obj in storage.list_objects(CUSTOMER_LANDING_PREFIX):
-        partition = partition_for_key(obj.key)
+    for obj in storage.list_objects(CUSTOMER_FILES.prefix):
+        partition = CUSTOMER_FILES.partition_for_key(obj.key)
         if partition is not None:
             landing[partition] = obj.key
     if not landing:
@@ -80,7 +115,7 @@ def files_due(
     for partition, key in landing.items():
         if partition in in_flight:
             continue
-        sha256 = stored_sha256(storage, key)
+        sha256 = storage.sha256(key)
         version = recorded.get(partition, {}).get(DATA_VERSION_TAG)
         if version == sha256:
             continue
@@ -93,17 +128,17 @@ def files_due(
 def sweep_customer_files(context: ScheduleEvaluationContext, storage: StorageResource):
     due = files_due(context, storage)
     if not due:
-        return SkipReason(f"every file under {CUSTOMER_LANDING_PREFIX} is processed and unchanged")
+        return SkipReason(f"every file under {CUSTOMER_FILES.prefix} is processed and unchanged")
     # A schedule cannot return partition requests the way a sensor does: add them first, so
     # the run requests below resolve.
-    known = set(context.instance.get_dynamic_partitions(customer_files.name))
+    known = set(context.instance.get_dynamic_partitions(PARTITIONS))
     new = [p for p, _, _ in due if p not in known]
     if new:
-        context.instance.add_dynamic_partitions(customer_files.name, new)
+        context.instance.add_dynamic_partitions(PARTITIONS, new)
     return [
         RunRequest(
             partition_key=partition,
-            run_key=f"{landing_key(partition)}@{sha256}",
+            run_key=f"{CUSTOMER_FILES.landing_key(partition)}@{sha256}",
             tags={"sluice/sweep_reason": why},
         )
         for partition, sha256, why in due
@@ -118,7 +153,7 @@ def build_customers_schedule(cron: str | None = None) -> ScheduleDefinition:
             name="customers_schedule",
             cron_schedule=cron,
             execution_timezone="UTC",
-            job=customer_files_job,
+            job_name=JOB,
             default_status=DefaultScheduleStatus.RUNNING,
             description=(
                 f"Sweeps landing/customers/ on '{cron}' (UTC, {CRON_ENV}) and runs every file "
