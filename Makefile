@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 
 ## dagster dev on embedded defaults: UI on http://127.0.0.1:3000, sensors running
 dev: install
-	$(BIN)/python -m platform_assets.dev_server
+	$(BIN)/python -m tools.dev_server
 
 ## the whole test suite against real services (moto, Postgres, a real Dagster instance)
 test: install
@@ -23,11 +23,11 @@ test: install
 
 ## one command to see the platform work: generate a day of events and ingest it
 demo: install
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m platform_assets.events.demo
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m tools.demo
 
 ## benchmarks (all, or e.g. BENCH=events); results in docs/benchmarks.json and docs/benchmarks.md
 bench: install
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m tests.benchmarks.run $(BENCH)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m tools.bench.run $(BENCH)
 
 lint: install
 	$(BIN)/ruff check .

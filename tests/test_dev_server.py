@@ -1,4 +1,4 @@
-"""End to end: `python -m platform_assets.dev_server` serves the UI with sensors running on an
+"""End to end: `python -m tools.dev_server` serves the UI with sensors running on an
 embedded Postgres, and one SIGTERM stops it and everything it started."""
 
 import json
@@ -103,7 +103,7 @@ def test_dev_server_serves_with_sensors_running_and_stops_cleanly_on_sigterm(tmp
     started = time.monotonic()
     with open(log_path, "wb") as log:
         launcher = subprocess.Popen(
-            [sys.executable, "-m", "platform_assets.dev_server"],
+            [sys.executable, "-m", "tools.dev_server"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     try:

@@ -14,9 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from platform_assets.catalog.build import build_catalog
-from platform_assets.events.generate import generate_events
 from platform_assets.events.ingest import ingest_hour
 from resources.storage import StorageResource
+from tools.generate.events import generate_events
 
 HOUR0 = datetime(2025, 1, 1, 0, tzinfo=UTC)
 HOUR1 = datetime(2025, 1, 1, 1, tzinfo=UTC)

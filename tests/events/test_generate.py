@@ -11,11 +11,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from platform_assets.events.generate import generate_events, main
-from platform_assets.events.malformed_records import KIND_NAMES
-from platform_assets.events.upstream_sample import remap_upstream_sample, write_upstream_sample
 from resources.storage import StorageResource
-from tests.benchmarks.duckdb_events_baseline import ingest_with_duckdb
+from tools.bench.duckdb_events_baseline import ingest_with_duckdb
+from tools.generate.events import generate_events, main
+from tools.generate.malformed_events import KIND_NAMES
+from tools.generate.upstream_events import remap_upstream_sample, write_upstream_sample
 
 START = datetime(2025, 3, 4, 5, tzinfo=UTC)
 KEY_PATTERN = re.compile(

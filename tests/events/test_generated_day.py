@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
-from platform_assets.events.generate import generate_events
 from platform_assets.events.ingest import ingest_hour
 from platform_assets.events.layout import arrival_hour_of
-from platform_assets.events.upstream_sample import write_upstream_sample
-from tests.benchmarks.duckdb_events_baseline import ingest_with_duckdb
 from tests.events.lake_queries import query
+from tools.bench.duckdb_events_baseline import ingest_with_duckdb
+from tools.generate.events import generate_events
+from tools.generate.upstream_events import write_upstream_sample
 
 START = datetime(2025, 2, 1, 0, tzinfo=UTC)
 

@@ -4,9 +4,9 @@ import psycopg
 from dagster import DagsterInstance, materialize
 
 from platform_assets.people.assets import person_file
-from resources.dagster_instance import render_dagster_yaml, write_dagster_home
 from resources.storage import StorageResource
 from tests.people.person_files import dirty_file
+from tools.dagster_home import render_dagster_yaml, write_dagster_home
 
 
 def test_rendered_yaml_uses_psycopg2_url():

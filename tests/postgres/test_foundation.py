@@ -5,9 +5,9 @@ import threading
 import psycopg
 import pytest
 
-from resources.embedded_postgres import to_sqlalchemy_psycopg2_url, with_database
 from resources.migrations import apply_migrations, migration_files
 from resources.postgres import PostgresConfigError, PostgresResource
+from tools.embedded_postgres import to_sqlalchemy_psycopg2_url, with_database
 
 
 def test_migrations_are_recorded_and_idempotent(postgres_database_factory):

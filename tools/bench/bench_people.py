@@ -1,6 +1,6 @@
 """Person load benchmark: 1M rows into an empty database, again as updates, vs pandas.to_sql.
 
-Run alone: ``python -m tests.benchmarks.bench_people [WORKDIR]``. Uses SLUICE_TEST_POSTGRES_URL
+Run alone: ``python -m tools.bench.bench_people [WORKDIR]``. Uses SLUICE_TEST_POSTGRES_URL
 when set (a server where it may create a database), else an embedded server under WORKDIR.
 """
 
@@ -21,13 +21,13 @@ import psycopg
 from platform_assets.people.load import copy_to_staging, load_persons
 from platform_assets.people.read_csv import read_person_csv
 from platform_assets.people.validate import validate_persons
-from resources.embedded_postgres import (
+from resources.migrations import apply_migrations
+from tools.embedded_postgres import (
     create_database,
     drop_database,
     start_embedded_postgres,
     to_sqlalchemy_psycopg2_url,
 )
-from resources.migrations import apply_migrations
 
 ROWS = int(os.environ.get("SLUICE_BENCH_PERSON_ROWS", 1_000_000))
 GENDERS = np.array(

@@ -10,7 +10,7 @@ Phases are timed separately because they are bounded by different things:
   latency. Real SQS adds ~10-30 ms per 10-message call, which a drain hides with parallel runs;
 - load: the 100k archived messages -> parse, pandera, HMAC + AES-GCM, COPY + upsert.
 
-    python -m tests.benchmarks.bench_logins   # SLUICE_TEST_POSTGRES_URL picks a server
+    python -m tools.bench.bench_logins   # SLUICE_TEST_POSTGRES_URL picks a server
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def _postgres_url(workdir: Path):
     url = os.environ.get("SLUICE_TEST_POSTGRES_URL")
     if url:
         return url, lambda: None
-    from resources.embedded_postgres import start_embedded_postgres
+    from tools.embedded_postgres import start_embedded_postgres
 
     server = start_embedded_postgres(workdir / "bench-logins-pg")
     return server.url, server.stop
@@ -105,12 +105,12 @@ def run(workdir: Path) -> tuple[dict, str]:
     from platform_assets.logins.archive import drain_queue
     from platform_assets.logins.ingest import ingest_hour
     from platform_assets.logins.layout import hour_of_key
-    from resources.embedded_postgres import create_database, drop_database
     from resources.migrations import apply_migrations
     from resources.postgres import PostgresResource
     from resources.queue import LoginQueueResource
     from resources.secrets import keys_from_env
     from resources.storage import StorageResource
+    from tools.embedded_postgres import create_database, drop_database
 
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)

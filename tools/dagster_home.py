@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from string import Template
 
-from resources.embedded_postgres import to_sqlalchemy_psycopg2_url
+from tools.embedded_postgres import to_sqlalchemy_psycopg2_url
 
 TEMPLATE_PATH = Path(__file__).resolve().parent / "dagster_postgres.yaml.tmpl"
 

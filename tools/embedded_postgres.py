@@ -30,6 +30,15 @@ class EmbeddedPostgres:
     def sqlalchemy_url(self) -> str:
         return to_sqlalchemy_psycopg2_url(self.url)
 
+    @property
+    def socket_path(self) -> Path:
+        """The server's Unix socket file (the URL's ``host`` directory + ``.s.PGSQL.<port>``)."""
+        from urllib.parse import parse_qs
+
+        parts = urlsplit(self.url)
+        directory = parse_qs(parts.query)["host"][0]
+        return Path(directory) / f".s.PGSQL.{parts.port or 5432}"
+
     def url_for(self, database: str) -> str:
         return with_database(self.url, database)
 
@@ -113,7 +122,7 @@ def ensure_dev_databases(
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    """``python -m resources.embedded_postgres [DATA_DIR]``: start (left running), create the
+    """``python -m tools.embedded_postgres [DATA_DIR]``: start (left running), create the
     dev databases, print ``SLUICE_POSTGRES_URL=...`` and ``SLUICE_DAGSTER_POSTGRES_URL=...``."""
     import sys
 

@@ -22,7 +22,7 @@ import orjson
 from resources.storage import StorageResource
 
 SOURCE = "upstream-default"
-SAMPLE_GLOB = str(Path(__file__).resolve().parents[3] / "shared" / "data" / "events-upstream-default" / "*.json")
+SAMPLE_GLOB = str(Path(__file__).resolve().parents[1] / "samples" / "events-upstream-default" / "*.json")
 
 
 def upstream_created_at_ms(timestamp: str) -> int:

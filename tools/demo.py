@@ -16,10 +16,11 @@ from pathlib import Path
 
 import duckdb
 
-from platform_assets.events.generate import generate_events
-from resources.storage import PROJECT_ROOT, StorageResource
+from resources.project_paths import SLUICE_DIR
+from resources.storage import StorageResource
+from tools.generate.events import generate_events
 
-DEMO_DIR = PROJECT_ROOT / ".sluice" / "demo"
+DEMO_DIR = SLUICE_DIR / "demo"
 DAY = "2025-01-01"
 EVENTS = int(os.environ.get("SLUICE_DEMO_EVENTS", "200000"))
 

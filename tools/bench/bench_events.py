@@ -7,7 +7,7 @@
 3. A raw_events_sensor tick over 100k landing keys.
 4. One type in one hour from the lake vs a scan of the raw JSON.
 
-Run alone: ``python -m tests.benchmarks.bench_events [WORKDIR]``.
+Run alone: ``python -m tools.bench.bench_events [WORKDIR]``.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from pathlib import Path
 import duckdb
 import psutil
 
-from platform_assets.events.generate import generate_events
 from resources.storage import StorageResource
+from tools.generate.events import generate_events
 
 DAY_EVENTS = int(os.environ.get("SLUICE_BENCH_DAY_EVENTS", 1_000_000))
 BIG_HOUR_EVENTS = int(os.environ.get("SLUICE_BENCH_BIG_HOUR_EVENTS", 4_000_000))
@@ -43,7 +43,7 @@ def _measure(step: str, **args) -> dict:
     """A step in a fresh process: its JSON result with seconds, CPU seconds and peak RSS."""
     cpu_before = _children_cpu_seconds()
     out = subprocess.run(
-        [sys.executable, "-m", "tests.benchmarks.measure", step, json.dumps(args)],
+        [sys.executable, "-m", "tools.bench.measure", step, json.dumps(args)],
         capture_output=True, text=True, check=False,
     )
     if out.returncode != 0:

@@ -14,25 +14,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
-import tempfile
 import time
-import zlib
 from collections import Counter, deque
 from datetime import UTC, datetime, timedelta
 
-from platform_assets.events.malformed_records import KIND_NAMES, RECIPES, RecordParts
-from platform_assets.events.synthetic_catalog import Catalog, EventType, build_catalog
 from resources.storage import StorageResource
+from tools.generate.event_types import Catalog, EventType, build_catalog
+from tools.generate.landing_files import LandingFileWriter
+from tools.generate.malformed_events import KIND_NAMES, RECIPES, RecordParts
 
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
 FUTURE_SLACK_MS = 25 * HOUR_MS  # created_at may reach the end of the arrival hour + 24 h
 RECENT_REDELIVERY_POOL = 8192  # most redeliveries are of something sent moments ago...
 OLD_REDELIVERY_POOL = 1024  # ...some of something sent hours earlier
-SPILL_BYTES = 64 << 20  # a file bigger than this is staged on disk, not in memory
 CHUNK_LINES = 20_000
 
 
@@ -61,56 +58,6 @@ def landing_key(hour: datetime, second_in_hour: int, seq: int, suffix: str, gz: 
 def split_evenly(total: int, parts: int) -> list[int]:
     base, extra = divmod(total, parts)
     return [base + (1 if i < extra else 0) for i in range(parts)]
-
-
-class _LandingFileWriter:
-    """Collects one file's lines, optionally gzipped, then publishes it atomically.
-
-    Small files stay in memory; large ones spill to a temp file, so memory is bounded
-    whatever the file size.
-    """
-
-    def __init__(self, storage: StorageResource, key: str, gz: bool):
-        self.storage, self.key = storage, key
-        # wbits=31: gzip framing with mtime 0, so a seed reproduces identical bytes; level 1
-        # because generation speed matters more here than landing-file size.
-        self.compressor = zlib.compressobj(1, zlib.DEFLATED, 31) if gz else None
-        self.chunks: list[bytes] = []
-        self.buffered = 0
-        self.spill = None
-        self.size = 0
-
-    def write(self, data: bytes) -> None:
-        if self.compressor is not None:
-            data = self.compressor.compress(data)
-        self._keep(data)
-
-    def _keep(self, data: bytes) -> None:
-        if not data:
-            return
-        self.size += len(data)
-        if self.spill is not None:
-            self.spill.write(data)
-            return
-        self.chunks.append(data)
-        self.buffered += len(data)
-        if self.buffered > SPILL_BYTES:
-            self.spill = tempfile.NamedTemporaryFile(prefix="sluice-gen-", delete=False)
-            self.spill.writelines(self.chunks)
-            self.chunks = []
-
-    def publish(self) -> int:
-        if self.compressor is not None:
-            self._keep(self.compressor.flush())
-        if self.spill is None:
-            self.storage.put_bytes(self.key, b"".join(self.chunks))
-        else:
-            self.spill.close()
-            try:
-                self.storage.put_file(self.spill.name, self.key)
-            finally:
-                os.unlink(self.spill.name)
-        return self.size
 
 
 class _RecordFactory:
@@ -225,7 +172,7 @@ def generate_events(
         bound_ms = hour_ms + FUTURE_SLACK_MS
         for seq, file_events in enumerate(split_evenly(hour_events, files_per_hour)):
             key = landing_key(hour, seq * 3600 // files_per_hour, seq, "%08x" % rng.getrandbits(32), gzip)
-            writer = _LandingFileWriter(storage, key, gzip)
+            writer = LandingFileWriter(storage, key, gzip)
             newline = "\r\n" if rng.random() < crlf_rate else "\n"
             type_picks = rng.choices(catalog.types, cum_weights=catalog.cum_weights, k=file_events)
             lines: list[str] = []

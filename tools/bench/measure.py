@@ -1,6 +1,6 @@
 """Run one benchmark step in a fresh process and report its wall time and peak RSS.
 
-``python -m tests.benchmarks.measure <step> <json args>`` prints one JSON line. A fresh
+``python -m tools.bench.measure <step> <json args>`` prints one JSON line. A fresh
 process per step keeps peak-RSS numbers honest (no earlier step's memory in them).
 """
 
@@ -33,7 +33,7 @@ def ingest_hours(storage_url: str, first_hour: str, hours: int) -> dict:
 
 
 def duckdb_baseline(landing_dir: str, out_dir: str, first_hour: str, hours: int, memory_limit: str | None = None) -> dict:
-    from tests.benchmarks.duckdb_events_baseline import ingest_with_duckdb
+    from tools.bench.duckdb_events_baseline import ingest_with_duckdb
 
     start = datetime.fromisoformat(first_hour).replace(tzinfo=timezone.utc)
     hour_list = [start + timedelta(hours=i) for i in range(hours)]
