@@ -67,6 +67,7 @@ VALID_SCHEMA = pyarrow.schema(
         ("source_key", pyarrow.string()),
         ("line_number", pyarrow.int64()),
         ("seq", pyarrow.int64()),
+        ("user_id", pyarrow.string()),  # data.attributes.user_id when it is a string
     ]
 )
 
@@ -198,6 +199,7 @@ def _valid_table(lines: LineBatch, parsed: ParsedBatch, line_numbers: np.ndarray
             "source_key": lines.source_key_array(),
             "line_number": pyarrow.array(line_numbers),
             "seq": pyarrow.array(lines.seq_array()),
+            "user_id": parsed.column("user_id"),
         },
         schema=VALID_SCHEMA,
     )

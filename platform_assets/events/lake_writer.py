@@ -32,6 +32,9 @@ LAKE_SCHEMA = pa.schema(
         ("meta", pa.string()),
         ("source_key", pa.string()),
         ("line_number", pa.int64()),
+        # data.attributes.user_id if a string, else null; files written before it lack the
+        # column and read as null (readers pass LAKE_SCHEMA or union_by_name).
+        ("user_id", pa.string()),
     ]
 )
 # The cell directories, in the order of layout.lake_cell_dir; not stored in the files.

@@ -19,12 +19,24 @@ TOKENS = [b",", b'"', b"{", b"}", b"[", b"]", b":", b"null", b"true", b"1", b"1.
           b"1e400", b"01", b"NaN", b'"\\u00e9"', b"\xc3\xa9", b"\xff", b"\x01", b'"id":', b'"meta":{}']
 
 
+# user_id values of every JSON kind; only strings reach the lake's user_id column.
+USER_IDS = ["u-1", "K\u00f6ln", "", 42, 1.5, None, True, ["u-1"], {"user_id": "inner"}]
+
+
+def expected_user_id(attributes: dict) -> str | None:
+    user_id = attributes.get("user_id")
+    return user_id if isinstance(user_id, str) else None
+
+
 def base_lines(rng: random.Random) -> list[bytes]:
     lines = []
     for i in range(40):
+        attributes = {"n": i, "nested": {"l": [1, 2.5, None, "s"]}, "big": 10**25}
+        if i % 10:  # absent in a tenth of the lines
+            attributes["user_id"] = rng.choice(USER_IDS)
         record = {
             "data": {"id": f"e{i}", "type": rng.choice(["user_created", "a.b-c_d", "x" * 128]),
-                     "attributes": {"n": i, "nested": {"l": [1, 2.5, None, "s"]}, "big": 10**25}},
+                     "attributes": attributes},
             "meta": {"created_at": HOUR_MS + rng.randint(-3_600_000, 3_600_000), "service": "svc"},
         }
         text = json.dumps(record, ensure_ascii=rng.random() < 0.5, indent=rng.choice([None, None, 1]))
@@ -62,10 +74,31 @@ def test_every_line_gets_the_verdict_and_values_of_a_plain_reading():
             row = valid[number]
             assert (row["event_id"], row["event_type"]) == (doc["data"]["id"], doc["data"]["type"])
             assert json.loads(row["attributes"]) == doc["data"]["attributes"]
+            assert row["user_id"] == expected_user_id(doc["data"]["attributes"])
             assert json.loads(row["meta"]) == doc["meta"]
             assert int(row["created_at"].timestamp() * 1000) == doc["meta"]["created_at"]
             checked_valid += 1
     assert checked_valid > 100 and len(rejected) > 1000  # both kinds were really exercised
+    assert {type(row["user_id"]) for row in valid.values()} == {str, type(None)}
+
+
+def test_user_id_is_the_attribute_when_it_is_a_string_else_null():
+    def line(attributes: bytes) -> bytes:
+        return b'{"data":{"id":"e","type":"t","attributes":' + attributes + b'},"meta":{"created_at":1735722000000}}'
+
+    cases = {
+        b'{"user_id":"u-1","x":{"user_id":"nested"}}': "u-1",
+        b'{"x":{"user_id":"nested"}}': None,  # only the top-level attribute
+        b'{"user_id":12345}': None,
+        b'{"user_id":null}': None,
+        b'{"user_id":{"id":"u"}}': None,
+        b'{"user_id":"a","user_id":"b"}': "b",  # later keys win, as for the envelope
+        b'{"user\\u005fid":"escaped-key"}': "escaped-key",
+        b'{"user_id":"caf\\u00e9"}': "caf\u00e9",
+        b'{}': None,
+    }
+    batch = validate_lines(LineBatch.of([line(text) for text in cases]), MAX_MS)
+    assert batch.valid.column("user_id").to_pylist() == list(cases.values())
 
 
 def test_attributes_and_meta_are_kept_as_the_text_they_arrived_as():

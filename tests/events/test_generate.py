@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -211,6 +212,27 @@ def test_duckdb_baseline_agrees_with_the_rules(storage, tmp_path):
         lake_ids = {r[0] for r in con.execute(f"SELECT event_id FROM read_parquet('{out}/lake/**/*.parquet')").fetchall()}
     assert set(dup_rows) == ref["duplicates"]  # the same line lost, not just the same count
     assert lake_ids == ref["first_seen_ids"]
+
+
+def test_user_ids_come_from_a_bounded_long_tailed_population(storage, tmp_path):
+    summary = generate_events(storage, events=20_000, start=START, hours=2, seed=11)
+    assert summary["user_population"] == 1000  # one user per 20 events
+    per_user: Counter = Counter()
+    non_string = 0
+    for _key, hour_ms, _number, line in landing_lines(tmp_path / "storage"):
+        if violation(line, hour_ms) is not None:
+            continue
+        attributes = json.loads(line)["data"]["attributes"]
+        if isinstance(attributes.get("user_id"), str):
+            per_user[attributes["user_id"]] += 1
+        elif "user_id" in attributes:
+            non_string += 1
+    assert 900 <= len(per_user) <= 1000  # bounded: nearly every member shows up, no others
+    counts = sorted(per_user.values(), reverse=True)
+    # Long-tailed: the top 10% of users make over a quarter of the events (uniform: a tenth),
+    # and the most active user is far above the median.
+    assert sum(counts[:100]) > 0.25 * sum(counts) and counts[0] > 20 * counts[len(counts) // 2]
+    assert non_string > 0  # a legacy producer sends numbers: the lake's user_id is then null
 
 
 def test_cli_prints_a_summary(tmp_path, capsys):

@@ -166,3 +166,32 @@ def test_a_glob_of_the_lake_sees_event_files_only(local_storage):
         f"SELECT count(*) FROM read_parquet('{root}/lake/events/**/*.parquet', hive_partitioning=true)"
     ).fetchone()
     assert count == 5
+
+
+def test_user_id_is_typed_and_files_written_before_it_read_as_null(local_storage):
+    """The lake's user_id column; a file from before the column existed still reads, as null."""
+    import duckdb
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    from platform_assets.events.lake_writer import LAKE_SCHEMA
+
+    land(local_storage, H10, "u.jsonl", [
+        event("u1", "user_created", user_id="user-1"),
+        event("u2", "user_created", user_id=7),  # not a string: null
+        event("u3", "user_created"),  # absent: null
+    ])
+    land(local_storage, H11, "old.jsonl", [event("o1", "order.paid", user_id="user-9")])
+    ingest_hour(local_storage, H10)
+    ingest_hour(local_storage, H11)
+    root = local_storage.backend.root
+    (old_file,) = (root / "lake" / "events" / "event_type=order.paid").rglob("*.parquet")
+    pq.write_table(pq.read_table(old_file).drop_columns(["user_id"]), old_file)  # as written before
+
+    glob = f"{root}/lake/events/**/*.parquet"
+    rows = duckdb.sql(
+        f"SELECT event_id, user_id FROM read_parquet('{glob}', union_by_name = true) ORDER BY 1"
+    ).fetchall()
+    assert rows == [("o1", None), ("u1", "user-1"), ("u2", None), ("u3", None)]
+    table = ds.dataset(str(root / "lake" / "events"), schema=LAKE_SCHEMA, format="parquet").to_table()
+    assert sorted(zip(table["event_id"].to_pylist(), table["user_id"].to_pylist())) == rows

@@ -31,6 +31,7 @@ def valid_rows(count: int, types: int, hours: int, first_seq: int = 0) -> pa.Tab
             "source_key": ["landing/x.jsonl"] * count,
             "line_number": pa.array([s + 1 for s in seqs], pa.int64()),
             "seq": pa.array(seqs, pa.int64()),
+            "user_id": [f"u{s % 13}" if s % 5 else None for s in seqs],
         },
         schema=VALID_SCHEMA,
     )
@@ -70,6 +71,7 @@ def assert_one_file_per_cell(base: Path, written, expected_rows: int):
         assert table.num_rows == written.rows[cell]
         seqs = [int(line) - 1 for line in table.column("line_number").to_pylist()]
         assert seqs == sorted(seqs)  # arrival order within the cell
+        assert table.column("user_id").to_pylist() == [f"u{s % 13}" if s % 5 else None for s in seqs]
 
 
 def test_an_hour_in_memory_with_more_cells_than_open_files(tmp_path):

@@ -167,6 +167,8 @@ def ingest_with_duckdb(
                    json_extract(doc, '$.data.attributes')::VARCHAR AS attributes,
                    json_extract(doc, '$.meta')::VARCHAR AS meta,
                    json_extract_string(doc, '$.data.type') AS event_type,
+                   CASE WHEN json_type(doc, '$.data.attributes.user_id') = 'VARCHAR'
+                        THEN json_extract_string(doc, '$.data.attributes.user_id') END AS user_id,
                    strftime(created_at, '%Y-%m-%d') AS event_date,
                    strftime(created_at, '%H') AS event_hour
             FROM checked WHERE occurrence = 1

@@ -84,7 +84,10 @@ class EventType:
     service: str
     schema_version: int
     meta_first: bool  # some producers serialize "meta" before "data": parsers must not care
-    payloads: tuple[str, ...]  # pre-serialized attribute objects: speed, with some variety
+    # Pre-serialized attribute objects (speed, with some variety), as str.format templates
+    # with {user}/{item} slots for ids drawn per event.
+    payloads: tuple[str, ...]
+    numeric_user_id: bool = False  # its producer sends user_id as a number (lake: null)
 
 
 @dataclass(frozen=True)
@@ -107,11 +110,33 @@ def _type_name(rng: random.Random, used: set[str]) -> str:
             return name
 
 
-def _payloads(rng: random.Random) -> tuple[str, ...]:
+# Ids drawn per event from a bounded population (id_population.py), not baked
+# into the pre-serialized payloads: they become str.format slots.
+ID_SLOTS = {"user_id": "user", "item_id": "item"}
+USER_ID_SHARE = 0.85  # types that carry a user_id: most do, system events do not
+NUMERIC_USER_ID_SHARE = 0.03  # a legacy producer sends user_id as a number (lake: null)
+_SENTINEL = "\x00slot:"
+
+
+def _template(payload: dict) -> str:
+    """The payload's JSON with its id values as ``{user}``/``{item}`` slots, each to be
+    filled with a JSON value (a quoted string, or a number)."""
+    for name, slot in ID_SLOTS.items():
+        if name in payload:
+            payload[name] = f"{_SENTINEL}{slot}"
+    text = orjson.dumps(payload).decode().replace("{", "{{").replace("}", "}}")
+    for slot in ID_SLOTS.values():
+        text = text.replace(f'"\\u0000slot:{slot}"', "{" + slot + "}")
+    return text
+
+
+def _payloads(rng: random.Random, shape_rng: random.Random) -> tuple[str, ...]:
     fields = rng.sample(sorted(FIELD_KINDS), rng.randint(2, 7))
+    # A separate rng adds the user field, so the catalog's names and other fields stay
+    # those a seed always produced.
+    added = {"user_id": None} if "user_id" not in fields and shape_rng.random() < USER_ID_SHARE else {}
     return tuple(
-        orjson.dumps({f: FIELD_KINDS[f](rng) for f in fields}).decode()
-        for _ in range(PAYLOADS_PER_TYPE)
+        _template({**added, **{f: FIELD_KINDS[f](rng) for f in fields}}) for _ in range(PAYLOADS_PER_TYPE)
     )
 
 
@@ -120,6 +145,7 @@ def build_catalog(types: int, seed: int) -> Catalog:
     if types < 1:
         raise ValueError(f"--types must be at least 1, got {types}")
     rng = random.Random(f"catalog-{seed}")
+    shape_rng = random.Random(f"catalog-users-{seed}")
     used: set[str] = set()
     catalog = tuple(
         EventType(
@@ -127,7 +153,8 @@ def build_catalog(types: int, seed: int) -> Catalog:
             service=rng.choice(SERVICES),
             schema_version=rng.randint(1, 4),
             meta_first=rng.random() < 0.1,
-            payloads=_payloads(rng),
+            payloads=_payloads(rng, shape_rng),
+            numeric_user_id=shape_rng.random() < NUMERIC_USER_ID_SHARE,
         )
         for _ in range(types)
     )

@@ -17,19 +17,26 @@ import json
 import random
 import sys
 import time
-from collections import Counter, deque
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from resources.storage import StorageResource
 from tools.generate.event_types import Catalog, EventType, build_catalog
+from tools.generate.id_population import (
+    EVENTS_PER_ITEM,
+    EVENTS_PER_USER,
+    ITEM_SKEW,
+    USER_SKEW,
+    IdPopulation,
+    default_size,
+)
 from tools.generate.landing_files import LandingFileWriter
 from tools.generate.malformed_events import KIND_NAMES, RECIPES, RecordParts
+from tools.generate.redeliveries import Redeliveries
 
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
 FUTURE_SLACK_MS = 25 * HOUR_MS  # created_at may reach the end of the arrival hour + 24 h
-RECENT_REDELIVERY_POOL = 8192  # most redeliveries are of something sent moments ago...
-OLD_REDELIVERY_POOL = 1024  # ...some of something sent hours earlier
 CHUNK_LINES = 20_000
 
 
@@ -63,9 +70,24 @@ def split_evenly(total: int, parts: int) -> list[int]:
 class _RecordFactory:
     """Makes lines for one run; owns the rng, so a seed reproduces every byte."""
 
-    def __init__(self, catalog: Catalog, rng: random.Random, late_rate: float):
+    def __init__(
+        self, catalog: Catalog, rng: random.Random, late_rate: float, users: IdPopulation, items: IdPopulation
+    ):
         self.catalog, self.rng, self.late_rate = catalog, rng, late_rate
+        self.users, self.items = users, items
         self.late = 0
+
+    def attributes(self, et: EventType) -> str:
+        """One of the type's payloads with a user and an item drawn from their populations."""
+        rng = self.rng
+        template = et.payloads[rng.getrandbits(6) % len(et.payloads)]
+        user = item = ""
+        if "{user}" in template:
+            rank = self.users.index(rng)
+            user = str(rank) if et.numeric_user_id else f'"{self.users.ids[rank]}"'
+        if "{item}" in template:
+            item = f'"{self.items.pick(rng)}"'
+        return template.format(user=user, item=item)
 
     def new_id(self) -> str:
         h = "%032x" % self.rng.getrandbits(128)
@@ -86,7 +108,7 @@ class _RecordFactory:
         # (type name, payloads) were already serialized by orjson in the catalog.
         rng = self.rng
         event_id = self.new_id()
-        attrs = et.payloads[rng.getrandbits(6) % len(et.payloads)]
+        attrs = self.attributes(et)
         data = f'{{"id":"{event_id}","type":"{et.name}","attributes":{attrs}}}'
         meta = (
             f'{{"created_at":{self.created_at(hour_ms)},"service":"{et.service}",'
@@ -98,35 +120,10 @@ class _RecordFactory:
 
     def parts(self, et: EventType, hour_ms: int) -> RecordParts:
         return RecordParts(
-            data={"id": f'"{self.new_id()}"', "type": f'"{et.name}"', "attributes": self.rng.choice(et.payloads)},
+            data={"id": f'"{self.new_id()}"', "type": f'"{et.name}"', "attributes": self.attributes(et)},
             meta={"created_at": str(hour_ms + self.rng.randrange(HOUR_MS)), "service": f'"{et.service}"'},
             meta_first=et.meta_first,
         )
-
-
-class _Redeliveries:
-    """Earlier valid lines to re-send byte for byte (bounded memory)."""
-
-    def __init__(self, rng: random.Random):
-        self.rng = rng
-        self.recent: deque[str] = deque(maxlen=RECENT_REDELIVERY_POOL)
-        self.old: list[str] = []
-        self.seen = 0
-
-    def remember(self, line: str) -> None:
-        self.recent.append(line)
-        self.seen += 1
-        # Reservoir sample over all history: redeliveries from hours or days ago.
-        if len(self.old) < OLD_REDELIVERY_POOL:
-            self.old.append(line)
-        elif (slot := self.rng.randrange(self.seen)) < OLD_REDELIVERY_POOL:
-            self.old[slot] = line
-
-    def pick(self) -> str | None:
-        if not self.recent:
-            return None
-        pool = self.old if self.rng.random() < 0.2 else self.recent
-        return pool[self.rng.randrange(len(pool))]
 
 
 def generate_events(
@@ -143,8 +140,13 @@ def generate_events(
     duplicate_rate: float = 0.01,
     crlf_rate: float = 0.2,
     seed: int = 0,
+    users: int | None = None,
+    items: int | None = None,
 ) -> dict:
     """Write ``events`` records (valid, malformed and redelivered) over ``hours`` arrival hours.
+
+    ``users``/``items``: the sizes of the id populations the events draw from (default one
+    user per EVENTS_PER_USER events, one item per EVENTS_PER_ITEM), long-tailed.
 
     Returns a summary: files and lines written, and what the rules should make of them.
     """
@@ -156,8 +158,14 @@ def generate_events(
     first_hour = parse_start(start) if isinstance(start, str) else start.astimezone(UTC)
     rng = random.Random(seed)
     catalog = build_catalog(types, seed)
-    factory = _RecordFactory(catalog, rng, late_rate)
-    redeliveries = _Redeliveries(rng)
+    if users is None:
+        users = default_size(events, EVENTS_PER_USER)
+    if items is None:
+        items = default_size(events, EVENTS_PER_ITEM)
+    user_ids = IdPopulation(users, seed, "user", USER_SKEW)
+    item_ids = IdPopulation(items, seed, "item", ITEM_SKEW)
+    factory = _RecordFactory(catalog, rng, late_rate, user_ids, item_ids)
+    redeliveries = Redeliveries(rng)
     # Round-robin over a shuffled kind order: every kind appears once malformed >= #kinds.
     kind_order = list(KIND_NAMES)
     rng.shuffle(kind_order)
@@ -223,6 +231,8 @@ def generate_events(
         "expected_quarantined_by_kind": {k: by_kind[k] for k in KIND_NAMES},
         "late_events": factory.late,
         "types_used": len(type_counts),
+        "user_population": len(user_ids),
+        "item_population": len(item_ids),
         "top_types": type_counts.most_common(5),
         "arrival_hours": [(first_hour + timedelta(hours=h)).strftime("%Y-%m-%dT%H") for h in range(hours)],
         "seconds": round(seconds, 3),
@@ -246,6 +256,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--duplicate-rate", type=float, default=0.01, help="share of redeliveries of earlier valid lines")
     p.add_argument("--crlf-rate", type=float, default=0.2, help="share of files with CRLF line endings")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--users", type=int, default=None, help=f"user population (default: events / {EVENTS_PER_USER})")
+    p.add_argument("--items", type=int, default=None, help=f"item population (default: events / {EVENTS_PER_ITEM})")
     p.add_argument("--storage-url", default=None, help="default: $SLUICE_STORAGE_URL or .sluice/storage")
     p.add_argument("--s3-endpoint-url", default=None, help="default: $SLUICE_S3_ENDPOINT_URL")
     return p
@@ -268,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
             duplicate_rate=args.duplicate_rate,
             crlf_rate=args.crlf_rate,
             seed=args.seed,
+            users=args.users,
+            items=args.items,
         )
     except ValueError as err:
         print(f"sluice-generate-events: {err}", file=sys.stderr)
