@@ -84,7 +84,7 @@ def processes_using(data_dir: Path) -> list:
 
 
 def test_dev_server_serves_with_sensors_running_and_stops_cleanly_on_sigterm(tmp_path):
-    port = free_port()
+    port, pg_port = free_port(), free_port()
     home, pg_data = tmp_path / "dagster_home", tmp_path / "postgres"
     keys_path = tmp_path / "dev-pii-keys.json"
     jobs_dir = tmp_path / "jobs"
@@ -98,6 +98,7 @@ def test_dev_server_serves_with_sensors_running_and_stops_cleanly_on_sigterm(tmp
         SLUICE_DEV_KEYS_PATH=str(keys_path),
         SLUICE_JOBS_DIR=str(jobs_dir),
         SLUICE_CATALOG_PATH=str(tmp_path / "catalog" / "lake.duckdb"),
+        SLUICE_POSTGRES_PORT=str(pg_port),
     )
     log_path = tmp_path / "dev_server.log"
     started = time.monotonic()
@@ -144,6 +145,20 @@ def test_dev_server_serves_with_sensors_running_and_stops_cleanly_on_sigterm(tmp
         reload_code_location(port)
         jobs, schedules = jobs_and_schedules(port)
         assert "lake_sweep" not in jobs and "lake_sweep_schedule" not in schedules
+
+        # psql and BI tools reach the embedded Postgres over TCP (SLUICE_POSTGRES_PORT).
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/sluice") as conn:
+            assert conn.execute("select current_database()").fetchone() == ("sluice",)
+
+        # A CLI run with the instance's variables (dev.env) lands in this instance's history.
+        cli = subprocess.run(
+            ["bash", "-c", f"source {home / 'dev.env'} && {sys.executable} -m dagster asset "
+             "materialize -m platform_assets.definitions --select iris_dataset"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
+        )
+        assert cli.returncode == 0, cli.stderr[-3000:]
+        with psycopg.connect(dagster_url.replace("+psycopg2", "", 1)) as conn:
+            assert conn.execute("select count(*) from runs where status = 'SUCCESS'").fetchone()[0] >= 1
 
         children = psutil.Process(launcher.pid).children(recursive=True)
         assert any("dagster" in " ".join(p.cmdline()) for p in children)

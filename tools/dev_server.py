@@ -15,6 +15,9 @@ Variables (all optional):
   SLUICE_DEV_LOG_LEVEL         dagster dev's own log level, default ``warning`` (sensor skips
                                and daemon heartbeats are not news; runs log in the UI)
 
+While it runs, ``$DAGSTER_HOME/dev.env`` holds the variables of this instance: ``source`` it in another
+shell and ``dagster asset materialize ...`` runs land in this UI's run history.
+
 Why a launcher and not a bare ``dagster dev``: started from a non-interactive shell, the
 child inherits an ignored SIGINT, and ``dagster dev`` copies that handler to SIGTERM, so it
 could only be stopped with SIGKILL. The child here gets default signal dispositions, its own
@@ -45,6 +48,7 @@ from tools.dev_setup import (
     redact,
     say,
     start_postgres,
+    write_dev_env,
 )
 from tools.tcp_forward import start_tcp_forward
 
@@ -163,6 +167,7 @@ def run(env) -> int:
         child_env["SLUICE_DAGSTER_POSTGRES_URL"] = dagster_url
         venv_bin = str(Path(sys.executable).parent)
         child_env["PATH"] = os.pathsep.join([venv_bin, env.get("PATH", "")])
+        dev_env = write_dev_env(child_env)
 
         say(f"storage:   {env.get('SLUICE_STORAGE_URL') or DEFAULT_STORAGE_DIR}")
         where = "embedded, " + str(server.data_dir) if server else "SLUICE_POSTGRES_URL"
@@ -175,6 +180,7 @@ def run(env) -> int:
             say(f"psql/BI:   psql 'postgresql://postgres@{HOST}:{tcp_port}/sluice' (SLUICE_POSTGRES_PORT)")
         elif server:
             say("psql/BI:   set SLUICE_POSTGRES_PORT=5433 to reach this Postgres over TCP")
+        say(f"CLI runs:  source {dev_env}, then `dagster asset materialize ...` shows in this UI")
         say(f"UI:        http://{HOST}:{port} (starting dagster dev, ~10 s)")
 
         log_level = env.get("SLUICE_DEV_LOG_LEVEL") or "warning"

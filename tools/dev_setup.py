@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import socket
 import sys
 from pathlib import Path
@@ -171,3 +172,21 @@ def dagster_executable() -> Path:
     if candidate.exists():
         return candidate
     raise DevServerError(f"dagster is not installed next to {sys.executable}; run `make install`")
+
+
+def write_dev_env(child_env: dict[str, str]) -> Path:
+    """``$DAGSTER_HOME/dev.env``: the variables this instance runs with, for CLI runs in another
+    shell (``source .sluice/dagster_home/dev.env``).
+
+    Only what the launcher decided (DAGSTER_HOME, Postgres URLs, development keys) and the
+    SLUICE_* variables already set; written 0600 since it may hold development PII keys.
+    """
+    names = {"DAGSTER_HOME"} | {k for k in child_env if k.startswith("SLUICE_")}
+    path = Path(child_env["DAGSTER_HOME"]) / "dev.env"
+    lines = [f"# Written by `make dev` on each start; valid while it runs. Use: source {path}"]
+    lines += [f"export {name}={shlex.quote(child_env[name])}" for name in sorted(names)]
+    tmp = path.with_name(".dev.env.tmp")
+    tmp.write_text("\n".join(lines) + "\n")
+    tmp.chmod(0o600)
+    os.replace(tmp, path)
+    return path
