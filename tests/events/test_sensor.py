@@ -78,3 +78,14 @@ def test_sensor_uses_the_code_location_resources_from_environment(tmp_path, monk
         resources=defs.resources,
     )
     assert [r.partition_key for r in sensor.evaluate_tick(context).run_requests] == ["2025-01-01-05:00"]
+
+
+def test_a_max_keys_below_one_is_a_clear_error_not_a_stuck_sensor(storage, monkeypatch):
+    import pytest
+
+    from sensors.hourly_runs import SensorConfigError
+
+    for bad in ("0", "-1", "many"):
+        monkeypatch.setenv("SLUICE_SENSOR_MAX_KEYS", bad)
+        with pytest.raises(SensorConfigError, match=r"SLUICE_SENSOR_MAX_KEYS=.* must be a whole number of keys >= 1"):
+            tick(DagsterInstance.ephemeral(), storage)
