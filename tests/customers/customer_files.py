@@ -29,8 +29,8 @@ BOUNDARY_ROWS = [
 ]
 
 
-def samples(shared_data: Path) -> dict[str, bytes]:
-    return sample_files(shared_data / "customers-glue-athena")
+def samples(sample_data: Path) -> dict[str, bytes]:
+    return sample_files(sample_data / "customers-glue-athena")
 
 
 def boundary_file() -> bytes:

@@ -25,9 +25,9 @@ def s3_storage(s3_bucket, moto_endpoint):
 
 
 def test_cli_materializes_a_dirty_file_from_s3(
-    dagster_home, s3_storage, moto_endpoint, shared_data
+    dagster_home, s3_storage, moto_endpoint, sample_data
 ):
-    data = samples(shared_data)["customers_dirty.csv"]
+    data = samples(sample_data)["customers_dirty.csv"]
     s3_storage.put_bytes("landing/customers/customers_dirty.csv", data)
     with DagsterInstance.get() as instance:
         instance.add_dynamic_partitions("customer_files", ["customers_dirty.csv"])
@@ -92,8 +92,8 @@ def test_cli_materializes_a_dirty_file_from_s3(
     assert quarantine.num_rows == DIRTY_EXPECTED["rows_dropped"]
 
 
-def test_sensor_lists_s3_and_the_requested_file_runs(s3_storage, shared_data):
-    files = samples(shared_data)
+def test_sensor_lists_s3_and_the_requested_file_runs(s3_storage, sample_data):
+    files = samples(sample_data)
     s3_storage.put_bytes("landing/customers/customers_002.csv", files["customers_002.csv"])
     s3_storage.put_bytes(
         "landing/customers/customers_missing_email.csv", files["customers_missing_email.csv"]
