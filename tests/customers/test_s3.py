@@ -8,10 +8,9 @@ import pytest
 from dagster import AssetKey, DagsterInstance, Definitions, build_sensor_context, instance_for_test
 
 from platform_assets.customers.definitions import customers_defs
-from platform_assets.customers.samples import DIRTY_EXPECTED
 from resources.storage import PROJECT_ROOT, StorageResource
 from sensors.customers import customer_files_sensor
-from tests.customers.customer_files import read_csv_rows, samples
+from tests.customers.customer_files import DIRTY_EXPECTED, read_csv_rows, samples
 from tests.customers.runs import emails_in, keys, materialization_metadata, read_parquet, run_file
 
 pytestmark = pytest.mark.s3
