@@ -177,7 +177,7 @@ def land_sample(storage, sample: Path, name: str) -> GeneratedFile:
     return GeneratedFile(key=key, records=data.count(b"\n") - 1)
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser():
     p = arguments.parser(
         "Write a dirty customer CSV to landing/customers/<name>.csv (the customers pipeline's "
         "input).",
@@ -188,7 +188,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="land this customers-100 style file renamed to the pipeline's shape "
                    "instead of generated rows, e.g. "
                    "tools/samples/customers-glue-athena/customers_001.csv")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     storage = arguments.storage_from(args)
     try:
         if args.from_sample:

@@ -193,7 +193,7 @@ def send_logins(
     return GeneratedFile(key=url, records=messages, dirty={i + 1: r for i, r in dirty.items()})
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser():
     p = arguments.parser(
         "Write dirty login messages to landing/logins/YYYY/MM/DD/HH/<name>.jsonl, "
         "or send them to an SQS queue.",
@@ -208,7 +208,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="send the messages to this SQS queue instead of writing files")
     p.add_argument("--sqs-endpoint-url", default=None, metavar="URL",
                    help=f"SQS endpoint, e.g. moto's (default ${SQS_ENDPOINT_VARIABLE}, else AWS)")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         if args.queue_url:
             queue = LoginQueueResource(queue_url=args.queue_url, endpoint_url=args.sqs_endpoint_url)

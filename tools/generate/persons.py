@@ -17,6 +17,7 @@ import json
 import random
 import sys
 
+from resources.storage import StorageAccessError, StorageConfigError
 from tools.generate import arguments
 from tools.generate.dirty_plan import GeneratedFile, plan_dirty_rows
 from tools.generate.names import EMAIL_DOMAINS, FIRST_NAMES, GENDERS, LAST_NAMES, ascii_slug
@@ -131,19 +132,23 @@ def generate_persons(
     return GeneratedFile(key=key, records=rows, dirty=dirty)
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser():
     p = arguments.parser(
         "Write a dirty person CSV to landing/persons/<name>.csv (the people pipeline's input).",
         rows_flag="--rows", rows_default=1000, share_default=0.05, name_default="persons",
     )
     p.add_argument("--crlf", action="store_true", help="CRLF line endings (default LF)")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         written = generate_persons(
             arguments.storage_from(args), rows=args.rows, dirty_share=args.dirty_share,
             seed=args.seed, name=args.name, crlf=args.crlf,
         )
-    except Exception as err:  # storage errors already name the root and the reason
+    except (StorageConfigError, StorageAccessError, OSError) as err:
         print(f"sluice-generate-persons: {err}", file=sys.stderr)
         return 1
     print(json.dumps(written.summary()))
