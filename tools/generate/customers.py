@@ -7,7 +7,7 @@ and upper-case emails, every timestamp form the grammar accepts, some in the fut
 companies with commas and line breaks); a share of rows breaks each rule of
 platform_assets/customers/validate.py in turn.
 
-    sluice-generate-customers --rows 1000 --dirty-share 0.1 --seed 1
+    sluice-generate-customers --rows 1000 --dirty-share 0.05 --seed 1
     sluice-generate-customers --from-sample tools/samples/customers-glue-athena/customers_001.csv \
         --name customers_001      # the public sample, renamed to the pipeline's shape
 """
@@ -152,7 +152,7 @@ def customer_rows(rows: int, dirty_share: float, seed: int) -> tuple[list[list[s
 
 
 def generate_customers(
-    storage, *, rows: int, dirty_share: float = 0.1, seed: int = 0, name: str = "customers",
+    storage, *, rows: int, dirty_share: float = 0.05, seed: int = 0, name: str = "customers",
     crlf: bool = False,
 ) -> GeneratedFile:
     """Write the file; ``dirty`` is keyed by the physical line where each dirty row starts."""
@@ -181,7 +181,7 @@ def build_parser():
     p = arguments.parser(
         "Write a dirty customer CSV to landing/customers/<name>.csv (the customers pipeline's "
         "input).",
-        rows_flag="--rows", rows_default=1000, share_default=0.1, name_default="customers",
+        rows_flag="--rows", rows_default=1000, share_default=0.05, name_default="customers",
     )
     p.add_argument("--crlf", action="store_true", help="CRLF line endings (default LF)")
     p.add_argument("--from-sample", type=Path, default=None, metavar="CSV",
