@@ -96,7 +96,7 @@ def test_no_source_file_references_a_path_outside_the_repo():
         ("docs/x.md", "see ../../elsewhere.md"),
         ("platform_assets/events/x.py", 'GLOB = Path(__file__).resolve().parents[3] / "x"'),
         ("tests/x.py", "ROOT = Path(__file__).parent.parent.parent"),
-        ("Makefile", "DATA := /wor" + "k/shared/data"),
+        ("Makefile", "DATA := /wor" + "k/sha" + "red/data"),
         ("resources/x.py", 'HOME = "/hom' + 'e/someone/.sluice"'),
     ],
 )
