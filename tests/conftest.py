@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
+SAMPLE_DATA = ROOT / "tools" / "samples"
 
 # Every test runs against an empty DAGSTER_HOME-free, env-clean configuration unless it
 # sets its own: a developer's SLUICE_* variables must not leak into the suite.
@@ -16,10 +16,9 @@ pytest_plugins = ["tests.fixtures.moto", "tests.fixtures.postgres"]
 
 
 @pytest.fixture
-def shared_data() -> Path:
-    if not SHARED_DATA.exists():
-        pytest.fail(f"sample data directory missing: {SHARED_DATA}")
-    return SHARED_DATA
+def sample_data() -> Path:
+    """The public sample files shipped in the repo (tools/samples/SOURCES.md says what each is)."""
+    return SAMPLE_DATA
 
 
 @pytest.fixture

@@ -20,5 +20,5 @@ def instance():
 
 
 @pytest.fixture
-def files(shared_data):
-    return samples(shared_data)
+def files(sample_data):
+    return samples(sample_data)

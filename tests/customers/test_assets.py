@@ -5,10 +5,10 @@ import json
 import re
 from datetime import UTC, datetime
 
-from platform_assets.customers.samples import DIRTY_EXPECTED
 from tests.customers.customer_files import (
     BOUNDARY_INGESTED_AT,
     BOUNDARY_ROWS,
+    DIRTY_EXPECTED,
     boundary_file,
     read_csv_rows,
 )

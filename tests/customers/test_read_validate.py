@@ -1,12 +1,12 @@
 import pytest
 
 from platform_assets.customers.read_csv import CustomerFileError, read_customer_csv
-from platform_assets.customers.samples import DIRTY_EXPECTED
 from platform_assets.customers.validate import validate_customers
+from tests.customers.customer_files import DIRTY_EXPECTED
 
 KEY = "landing/customers/f.csv"
 
-# Line -> reasons for customers_dirty.csv (see samples.DIRTY_ROWS).
+# Line -> reasons for customers_dirty.csv (see customer_files.DIRTY_ROWS).
 DIRTY_REJECTIONS = {
     106: ("missing:name",),
     107: ("missing:email",),

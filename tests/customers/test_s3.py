@@ -8,10 +8,9 @@ import pytest
 from dagster import AssetKey, DagsterInstance, Definitions, build_sensor_context, instance_for_test
 
 from platform_assets.customers.definitions import customers_defs
-from platform_assets.customers.samples import DIRTY_EXPECTED
 from resources.storage import PROJECT_ROOT, StorageResource
 from sensors.customers import customer_files_sensor
-from tests.customers.customer_files import read_csv_rows, samples
+from tests.customers.customer_files import DIRTY_EXPECTED, read_csv_rows, samples
 from tests.customers.runs import emails_in, keys, materialization_metadata, read_parquet, run_file
 
 pytestmark = pytest.mark.s3
@@ -25,9 +24,9 @@ def s3_storage(s3_bucket, moto_endpoint):
 
 
 def test_cli_materializes_a_dirty_file_from_s3(
-    dagster_home, s3_storage, moto_endpoint, shared_data
+    dagster_home, s3_storage, moto_endpoint, sample_data
 ):
-    data = samples(shared_data)["customers_dirty.csv"]
+    data = samples(sample_data)["customers_dirty.csv"]
     s3_storage.put_bytes("landing/customers/customers_dirty.csv", data)
     with DagsterInstance.get() as instance:
         instance.add_dynamic_partitions("customer_files", ["customers_dirty.csv"])
@@ -92,8 +91,8 @@ def test_cli_materializes_a_dirty_file_from_s3(
     assert quarantine.num_rows == DIRTY_EXPECTED["rows_dropped"]
 
 
-def test_sensor_lists_s3_and_the_requested_file_runs(s3_storage, shared_data):
-    files = samples(shared_data)
+def test_sensor_lists_s3_and_the_requested_file_runs(s3_storage, sample_data):
+    files = samples(sample_data)
     s3_storage.put_bytes("landing/customers/customers_002.csv", files["customers_002.csv"])
     s3_storage.put_bytes(
         "landing/customers/customers_missing_email.csv", files["customers_missing_email.csv"]

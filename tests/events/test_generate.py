@@ -241,8 +241,8 @@ def test_cli_prints_a_summary(tmp_path, capsys):
     assert summary["records"] == 200 and summary["files_written"] == 8
 
 
-def test_upstream_sample_becomes_valid_envelopes(storage, tmp_path, shared_data):
-    sample = sorted((shared_data / "events-upstream-default").glob("*.json"))
+def test_upstream_sample_becomes_valid_envelopes(storage, tmp_path, sample_data):
+    sample = sorted((sample_data / "events-upstream-default").glob("*.json"))
     first = json.loads(next(remap_upstream_sample(sample[0].read_bytes().splitlines())))
     assert first["data"]["type"] == "transaction.creation" and first["meta"]["source"] == "upstream-default"
     written = write_upstream_sample(storage, [str(p) for p in sample])

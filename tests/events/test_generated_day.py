@@ -49,8 +49,8 @@ def test_generated_hours_match_the_duckdb_baseline(local_storage, tmp_path):
     assert quarantined + valid == read
 
 
-def test_upstream_sample_keeps_each_event_once(local_storage, shared_data):
-    files = sorted((shared_data / "events-upstream-default").glob("*.json"))
+def test_upstream_sample_keeps_each_event_once(local_storage, sample_data):
+    files = sorted((sample_data / "events-upstream-default").glob("*.json"))
     written = write_upstream_sample(local_storage, [str(f) for f in files])
     hours = sorted({arrival_hour_of(key) for key in written})
     stats = [ingest_hour(local_storage, hour) for hour in hours]

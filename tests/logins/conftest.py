@@ -26,8 +26,8 @@ def pii_env(monkeypatch):
 
 
 @pytest.fixture
-def sample_records(shared_data) -> list[dict]:
-    return json.loads((shared_data / "fetch-sqs-logins" / "sample_data.json").read_text())
+def sample_records(sample_data) -> list[dict]:
+    return json.loads((sample_data / "fetch-sqs-logins" / "sample_data.json").read_text())
 
 
 @pytest.fixture

@@ -29,9 +29,9 @@ def _run_range(resources, start: str, end: str, instance):
     )
 
 
-def test_dropped_files_load_by_hour_with_stable_ids(login_resources, shared_data, sample_records):
+def test_dropped_files_load_by_hour_with_stable_ids(login_resources, sample_data, sample_records):
     storage = login_resources["storage"]
-    storage.put_bytes(SAMPLE_KEY, (shared_data / "fetch-sqs-logins" / "sample_data.json").read_bytes())
+    storage.put_bytes(SAMPLE_KEY, (sample_data / "fetch-sqs-logins" / "sample_data.json").read_bytes())
     extra = {**sample_records[0], "user_id": "hand-made-user", "app_version": "7"}
     storage.put_bytes(DROP_KEY, (json.dumps(extra) + "\n" + "{truncated\n").encode())
     instance = DagsterInstance.ephemeral()

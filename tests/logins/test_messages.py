@@ -11,8 +11,8 @@ def _read(key, data: bytes):
     return list(read_login_file(key, io.BytesIO(data)))
 
 
-def test_json_array_file_like_the_sample(shared_data):
-    data = (shared_data / "fetch-sqs-logins" / "sample_data.json").read_bytes()
+def test_json_array_file_like_the_sample(sample_data):
+    data = (sample_data / "fetch-sqs-logins" / "sample_data.json").read_bytes()
     messages = _read("landing/logins/2025/01/01/00/sample.json", data)
     assert len(messages) == 100
     assert [m.source_line for m in messages] == list(range(100))

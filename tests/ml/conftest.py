@@ -17,8 +17,9 @@ SHIPPED = Path(__file__).resolve().parents[2] / "ml" / "iris.csv"
 
 
 @pytest.fixture
-def shared_iris(shared_data) -> Path:
-    return shared_data / "iris" / "iris.csv"
+def iris_csv() -> Path:
+    """The published Iris CSV as the repo ships it (the default source of iris_dataset)."""
+    return SHIPPED
 
 
 @pytest.fixture

@@ -48,16 +48,16 @@ def failure_messages(result) -> str:
 
 
 def test_http_pull_is_stored_by_hash_then_trained_versioned_and_promoted(
-    storage, files, http_root, shared_iris
+    storage, files, http_root, iris_csv
 ):
-    (files / "iris.csv").write_bytes(shared_iris.read_bytes())
+    (files / "iris.csv").write_bytes(iris_csv.read_bytes())
     result = run(storage, f"{http_root}/iris.csv")
     assert result.success, failure_messages(result)
 
     dataset = metadata(result, "iris_dataset")
     assert dataset["source"] == f"{http_root}/iris.csv"
     assert dataset["path"] == f"datasets/iris/{dataset['sha256']}.csv"
-    assert storage.read_bytes(dataset["path"]) == shared_iris.read_bytes()
+    assert storage.read_bytes(dataset["path"]) == iris_csv.read_bytes()
     assert registry.current_dataset_sha(storage) == dataset["sha256"]
     assert (dataset["rows_read"], dataset["rows_valid"], dataset["rows_quarantined"]) == (
         150,
@@ -84,10 +84,10 @@ def test_default_source_is_the_shipped_copy(storage):
 
 
 def test_env_var_source_and_dirty_rows_quarantined_with_reasons(
-    storage, tmp_path, shared_iris, monkeypatch
+    storage, tmp_path, iris_csv, monkeypatch
 ):
     dirty = tmp_path / "dirty.csv"
-    dirty.write_bytes(shared_iris.read_bytes() + DIRTY_ROWS)
+    dirty.write_bytes(iris_csv.read_bytes() + DIRTY_ROWS)
     monkeypatch.setenv("SLUICE_IRIS_SOURCE", str(dirty))
     result = run(storage)
     assert result.success, failure_messages(result)
@@ -137,14 +137,14 @@ def test_model_without_a_dataset_says_what_to_do(storage):
     assert "materialize iris_dataset first" in failure_messages(result)
 
 
-def test_shuffled_labels_fail_the_blocking_check_and_leave_latest(storage, tmp_path, shared_iris):
+def test_shuffled_labels_fail_the_blocking_check_and_leave_latest(storage, tmp_path, iris_csv):
     instance = DagsterInstance.ephemeral()
-    good = run(storage, str(shared_iris), instance)
+    good = run(storage, str(iris_csv), instance)
     assert good.success, failure_messages(good)
     promoted = registry.latest_version(storage)
 
     broken = tmp_path / "shuffled.csv"
-    broken.write_bytes(shuffled_labels(shared_iris.read_bytes()))
+    broken.write_bytes(shuffled_labels(iris_csv.read_bytes()))
     result = run(storage, str(broken), instance)
 
     assert not result.success  # a failed blocking check fails the step, so the run
@@ -159,13 +159,13 @@ def test_shuffled_labels_fail_the_blocking_check_and_leave_latest(storage, tmp_p
     assert predict(storage, [5.1, 3.5, 1.4, 0.2])["model_version"] == promoted
 
 
-def test_unchanged_data_and_code_give_the_same_version_and_keep_the_artifact(storage, shared_iris):
-    first = run(storage, str(shared_iris))
+def test_unchanged_data_and_code_give_the_same_version_and_keep_the_artifact(storage, iris_csv):
+    first = run(storage, str(iris_csv))
     version = metadata(first, "iris_model")["version"]
     path = storage.uri(registry.model_key(version))
     before = (os.stat(path).st_mtime_ns, open(path, "rb").read())
 
-    second = run(storage, str(shared_iris))
+    second = run(storage, str(iris_csv))
     assert second.success, failure_messages(second)
     again = metadata(second, "iris_model")
     assert again["version"] == version

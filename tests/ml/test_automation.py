@@ -23,7 +23,7 @@ def next_monday_3am(after: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(3, 0, 30), tzinfo=dt.timezone.utc)
 
 
-def test_model_retrains_when_the_dataset_changes_and_weekly(storage, tmp_path, shared_iris):
+def test_model_retrains_when_the_dataset_changes_and_weekly(storage, tmp_path, iris_csv):
     instance = DagsterInstance.ephemeral()
     defs = Definitions(assets=[iris_dataset, iris_model], resources={"storage": storage})
     clock = [dt.datetime.now(dt.timezone.utc)]
@@ -48,16 +48,16 @@ def test_model_retrains_when_the_dataset_changes_and_weekly(storage, tmp_path, s
         ).success
 
     assert tick() == (0, 0)  # nothing yet: no data, and the cron has not ticked
-    pull(shared_iris)
+    pull(iris_csv)
     assert tick() == (0, 1)  # a dataset appeared: the missing model is requested
-    pull(shared_iris, iris_dataset, iris_model)
+    pull(iris_csv, iris_dataset, iris_model)
     assert tick() == (0, 0)
 
-    pull(shared_iris)  # the same bytes again: same data version, no retrain
+    pull(iris_csv)  # the same bytes again: same data version, no retrain
     assert tick() == (0, 0)
 
     changed = tmp_path / "more.csv"
-    changed.write_bytes(shared_iris.read_bytes() + b"5.0,3.1,1.5,0.25,setosa\n")
+    changed.write_bytes(iris_csv.read_bytes() + b"5.0,3.1,1.5,0.25,setosa\n")
     pull(changed)  # new data version
     assert tick() == (0, 1)
     assert tick() == (0, 0)  # requested once, not on every tick

@@ -35,7 +35,7 @@ def run(command, env) -> subprocess.CompletedProcess:
     return subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
-def test_materialize_from_the_cli_then_predict(dagster_home, tmp_path, shared_iris):
+def test_materialize_from_the_cli_then_predict(dagster_home, tmp_path, iris_csv):
     storage = StorageResource(url=str(tmp_path / "storage"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
     env.update(DAGSTER_HOME=str(dagster_home), SLUICE_STORAGE_URL=storage.url)
@@ -56,7 +56,7 @@ def test_materialize_from_the_cli_then_predict(dagster_home, tmp_path, shared_ir
 
     # A dataset a model cannot learn: the run fails on the blocking check, LATEST stays.
     broken = tmp_path / "shuffled.csv"
-    broken.write_bytes(shuffled_labels(shared_iris.read_bytes()))
+    broken.write_bytes(shuffled_labels(iris_csv.read_bytes()))
     failed = run(MATERIALIZE, {**env, "SLUICE_IRIS_SOURCE": str(broken)})
     assert failed.returncode != 0
     assert "blocking asset check failed" in failed.stdout + failed.stderr

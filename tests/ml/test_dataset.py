@@ -15,18 +15,18 @@ from ml.dataset import (
 )
 
 
-def test_http_pull_returns_the_served_bytes_and_their_hash(files, http_root, shared_iris):
-    data = shared_iris.read_bytes()
+def test_http_pull_returns_the_served_bytes_and_their_hash(files, http_root, iris_csv):
+    data = iris_csv.read_bytes()
     (files / "iris.csv").write_bytes(data)
     pulled = pull(f"{http_root}/iris.csv")
     assert pulled.data == data
     assert pulled.sha256 == hashlib.sha256(data).hexdigest()
 
 
-def test_default_source_is_the_shipped_copy_and_works_offline(shared_iris):
+def test_default_source_is_the_shipped_copy_and_works_offline(iris_csv):
     assert resolve_source(None, env={}) == str(SHIPPED_DATASET)
     pulled = pull(resolve_source(None, env={}))
-    assert pulled.data == shared_iris.read_bytes()
+    assert pulled.data == iris_csv.read_bytes()
 
 
 def test_config_wins_over_the_environment_variable():
@@ -62,14 +62,14 @@ def test_a_web_page_is_not_a_dataset(files, http_root):
         pull(f"{http_root}/page.html")
 
 
-def test_zip_with_one_csv_is_unwrapped_as_kaggle_serves_it(files, http_root, shared_iris):
+def test_zip_with_one_csv_is_unwrapped_as_kaggle_serves_it(files, http_root, iris_csv):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("Iris.csv", shared_iris.read_bytes())
+        archive.writestr("Iris.csv", iris_csv.read_bytes())
     (files / "iriscsv.zip").write_bytes(buffer.getvalue())
     pulled = pull(f"{http_root}/iriscsv.zip")
-    assert pulled.data == shared_iris.read_bytes()
-    assert pulled.sha256 == hashlib.sha256(shared_iris.read_bytes()).hexdigest()
+    assert pulled.data == iris_csv.read_bytes()
+    assert pulled.sha256 == hashlib.sha256(iris_csv.read_bytes()).hexdigest()
 
 
 def test_source_shown_in_metadata_has_no_credentials():

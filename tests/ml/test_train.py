@@ -16,8 +16,8 @@ def valid_rows(data: bytes):
     return validate_iris(read_iris_csv(data, "iris.csv")).valid
 
 
-def test_model_on_the_published_csv_is_above_the_threshold(shared_iris):
-    metrics = train_and_evaluate(valid_rows(shared_iris.read_bytes())).metrics
+def test_model_on_the_published_csv_is_above_the_threshold(iris_csv):
+    metrics = train_and_evaluate(valid_rows(iris_csv.read_bytes())).metrics
     assert metrics["accuracy"] >= MIN_ACCURACY
     assert metrics["macro_f1"] >= MIN_ACCURACY
     assert metrics["cv_accuracy_mean"] >= MIN_ACCURACY
@@ -27,16 +27,16 @@ def test_model_on_the_published_csv_is_above_the_threshold(shared_iris):
     assert [sum(row) for row in matrix] == [13, 13, 12]  # stratified: 50/50/49 in the test split
 
 
-def test_training_twice_gives_the_same_metrics_and_predictions(shared_iris):
-    rows = valid_rows(shared_iris.read_bytes())
+def test_training_twice_gives_the_same_metrics_and_predictions(iris_csv):
+    rows = valid_rows(iris_csv.read_bytes())
     first, second = train_and_evaluate(rows), train_and_evaluate(rows)
     assert first.metrics == second.metrics
     features = rows[["sepal_length", "sepal_width", "petal_length", "petal_width"]]
     assert (first.pipeline.predict_proba(features) == second.pipeline.predict_proba(features)).all()
 
 
-def test_shuffled_labels_score_below_the_threshold(shared_iris):
-    metrics = train_and_evaluate(valid_rows(shuffled_labels(shared_iris.read_bytes()))).metrics
+def test_shuffled_labels_score_below_the_threshold(iris_csv):
+    metrics = train_and_evaluate(valid_rows(shuffled_labels(iris_csv.read_bytes()))).metrics
     assert metrics["accuracy"] < MIN_ACCURACY
 
 
@@ -50,8 +50,8 @@ def test_version_depends_on_data_and_code_only():
     assert len(model_version(data_a, code_hash())) == 16
 
 
-def test_too_few_rows_of_a_species_is_a_clear_error(shared_iris):
-    rows = valid_rows(shared_iris.read_bytes())
+def test_too_few_rows_of_a_species_is_a_clear_error(iris_csv):
+    rows = valid_rows(iris_csv.read_bytes())
     rows = rows[(rows["species"] != "virginica") | (rows.index % 10 == 0)]
     with pytest.raises(
         TrainingDataError, match=r"not enough valid rows to train: \{'virginica': 5\}"

@@ -33,8 +33,8 @@ def test_dirty_rows_get_every_reason_and_their_line():
     assert result.reason_counts["not_a_number:sepal_length"] == 2
 
 
-def test_the_published_csv_has_one_duplicate_row(shared_iris):
-    raw = read_iris_csv(shared_iris.read_bytes(), "iris.csv")
+def test_the_published_csv_has_one_duplicate_row(iris_csv):
+    raw = read_iris_csv(iris_csv.read_bytes(), "iris.csv")
     result = validate_iris(raw)
     assert (len(raw), len(result.valid)) == (150, 149)
     assert result.rejected["line"].tolist() == [144]

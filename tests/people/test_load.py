@@ -115,8 +115,8 @@ def test_later_file_updates_person_and_accumulates_ips(postgres, clean_postgres)
     ]
 
 
-def test_sample_file(postgres, clean_postgres, shared_data):
-    data = (shared_data / "mockaroo-person" / "MOCK_DATA.csv").read_bytes()
+def test_sample_file(postgres, clean_postgres, sample_data):
+    data = (sample_data / "mockaroo-person" / "MOCK_DATA.csv").read_bytes()
     counts = load(postgres, data)
     assert counts.persons_inserted == 1000 and counts.person_ips_inserted == 1000
     assert counts.genders_inserted == 0  # the eight sample genders are the seeded ones

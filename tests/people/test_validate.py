@@ -158,8 +158,8 @@ def test_dirty_file_outcome():
     }
 
 
-def test_sample_file_is_all_valid(shared_data):
-    path = shared_data / "mockaroo-person" / "MOCK_DATA.csv"
+def test_sample_file_is_all_valid(sample_data):
+    path = sample_data / "mockaroo-person" / "MOCK_DATA.csv"
     with open(path, "rb") as f:
         result = validate_persons(read_person_csv(f, "landing/persons/MOCK_DATA.csv"))
     assert len(result.valid) == 1000 and len(result.rejected) == 0

@@ -22,6 +22,7 @@ import orjson
 from resources.storage import StorageResource
 
 SOURCE = "upstream-default"
+# The repo's copy of the sample (tools/samples/SOURCES.md says where it comes from).
 SAMPLE_GLOB = str(Path(__file__).resolve().parents[1] / "samples" / "events-upstream-default" / "*.json")
 
 
