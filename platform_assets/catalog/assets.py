@@ -13,8 +13,9 @@ from dagster import (
 )
 from pydantic import Field
 
-from platform_assets.catalog.build import CUSTOMERS_VIEW, EVENTS_VIEW, CatalogBuild, build_catalog
+from platform_assets.catalog.build import CUSTOMERS_VIEW, EVENTS_VIEW, build_catalog
 from platform_assets.catalog.connection import catalog_path
+from platform_assets.catalog.records import CatalogBuild
 from platform_assets.catalog.views import TYPE_VIEW_LEADING, TYPE_VIEW_TRAILING
 from resources.storage import StorageResource
 

@@ -13,7 +13,6 @@ import os
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -27,7 +26,7 @@ from platform_assets.catalog.infer import (
     type_structure,
 )
 from platform_assets.catalog.naming import attribute_columns, view_names
-from platform_assets.catalog.records import view_columns, write_records
+from platform_assets.catalog.records import CatalogBuild, TableInfo, view_columns, write_records
 from platform_assets.catalog.views import (
     TYPE_VIEW_LEADING,
     TYPE_VIEW_TRAILING,
@@ -41,27 +40,6 @@ EVENTS_VIEW = "events"
 CUSTOMERS_VIEW = "customers"
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TableInfo:
-    name: str
-    kind: str  # events | event_type | customers | quarantine
-    source: str  # the event type, or the dataset's folder
-    files: int
-    columns: list[tuple[str, str]]
-
-
-@dataclass
-class CatalogBuild:
-    path: Path
-    storage_url: str
-    tables: list[TableInfo] = field(default_factory=list)
-    event_types: int = 0
-    lake_files: int = 0
-    inferred_files: int = 0
-    skipped: list[str] = field(default_factory=list)
-    seconds: float = 0.0
 
 
 class _Writer:

@@ -8,13 +8,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pyarrow as pa
-
-if TYPE_CHECKING:
-    from platform_assets.catalog.build import CatalogBuild
 
 FILE_STRUCTURES = pa.schema(
     [
@@ -24,6 +22,27 @@ FILE_STRUCTURES = pa.schema(
         ("structure", pa.string()),
     ]
 )
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    name: str
+    kind: str  # events | event_type | customers | quarantine
+    source: str  # the event type, or the dataset's folder
+    files: int
+    columns: list[tuple[str, str]]
+
+
+@dataclass
+class CatalogBuild:
+    path: Path
+    storage_url: str
+    tables: list[TableInfo] = field(default_factory=list)
+    event_types: int = 0
+    lake_files: int = 0
+    inferred_files: int = 0
+    skipped: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
 
 def view_columns(con) -> dict[str, list[tuple[str, str]]]:
