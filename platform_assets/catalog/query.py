@@ -7,6 +7,10 @@ With ``--save NAME`` the result is written once (the query runs once) to
 ``query_results/<NAME>/<YYYYMMDDTHHMMSSZ>.parquet`` and ``.csv`` under the storage root, each
 published atomically. A query DuckDB rejects prints ``query failed: <DuckDB's message>`` and
 exits 1. Without a catalog it says how to build one (``--refresh`` builds it first).
+
+Only read-only statements run, and only over the folders the catalog's views read (see
+read_only.py): anything else is refused in one line. ``--save`` writes through the storage
+resource, never through SQL.
 """
 
 from __future__ import annotations
@@ -25,6 +29,13 @@ import pyarrow.parquet as pq
 from platform_assets.catalog.build import build_catalog
 from platform_assets.catalog.connection import CatalogConfigError, catalog_path, connect
 from platform_assets.catalog.infer import CatalogBuildError
+from platform_assets.catalog.read_only import (
+    QueryRefused,
+    allowed_directories,
+    check_read_only,
+    describe_refusal,
+    lock_to_lake,
+)
 from resources.storage import StorageAccessError, StorageConfigError, StorageResource
 
 RESULTS_PREFIX = "query_results/"
@@ -70,6 +81,9 @@ def _open(path: Path, storage: StorageResource, refresh: bool) -> duckdb.DuckDBP
             "(SLUICE_STORAGE_URL); run with --refresh to rebuild it",
             file=sys.stderr,
         )
+    # The views read the root the catalog was built for: that is what stays readable.
+    root = built_for[0] if built_for else storage.resolved_url
+    lock_to_lake(con, allowed_directories(con, root))
     return con
 
 
@@ -77,18 +91,28 @@ def _rows(count: int) -> str:
     return f"{count} row{'s' if count != 1 else ''}"
 
 
-def _print_streamed(con, relation: duckdb.DuckDBPyRelation) -> None:
+def _print_streamed(con, batches, schema: pa.Schema) -> None:
     """Print the first rows as a table and count the rest, holding one batch at a time."""
-    reader = relation.to_arrow_reader(10_000)
     head, total = [], 0
-    for batch in reader:
+    for batch in batches:
         if total < SHOW_ROWS:
             head.append(batch.slice(0, SHOW_ROWS - total))
         total += batch.num_rows
-    table = pa.Table.from_batches(head, schema=reader.schema)
+    table = pa.Table.from_batches(head, schema=schema)
     duckdb.from_arrow(table, connection=con).show(max_rows=SHOW_ROWS, max_width=200)
     shown = f", first {SHOW_ROWS} shown" if total > SHOW_ROWS else ""
     print(f"({_rows(total)}{shown})")
+
+
+def _write_result(relation: duckdb.DuckDBPyRelation, parquet: Path, csv: Path) -> None:
+    """The query runs once, streaming into Parquet (pyarrow: the query's connection may not
+    write files); the CSV is made from that file by a scratch connection of our own."""
+    reader = relation.to_arrow_reader(10_000)
+    with pq.ParquetWriter(parquet, reader.schema, compression="zstd") as writer:
+        for batch in reader:
+            writer.write_batch(batch)
+    with duckdb.connect() as scratch:
+        scratch.read_parquet(str(parquet)).to_csv(str(csv), header=True)
 
 
 def run(sql: str, save: str | None, refresh: bool, storage: StorageResource, path: Path) -> None:
@@ -97,24 +121,19 @@ def run(sql: str, save: str | None, refresh: bool, storage: StorageResource, pat
             f"--save {save!r}: use letters, digits, '_', '.', '-' (starting with a letter or digit), "
             "at most 128 characters"
         )
+    check_read_only(sql)
     with _open(path, storage, refresh) as con:
         relation = con.sql(sql)
-        if relation is None:
-            if save is not None:
-                raise QueryError("the statement returned no result to save")
-            print("OK")
-            return
         if save is None:
-            _print_streamed(con, relation)
+            reader = relation.to_arrow_reader(10_000)
+            _print_streamed(con, reader, reader.schema)
             return
         with tempfile.TemporaryDirectory(prefix="sluice-query-") as tmp:
             parquet, csv = Path(tmp) / "result.parquet", Path(tmp) / "result.csv"
-            # The query runs once, streaming into Parquet; the CSV and the printout read that.
-            relation.to_parquet(str(parquet), compression="zstd")
-            saved = con.read_parquet(str(parquet))
-            saved.to_csv(str(csv), header=True)
-            _print_streamed(con, saved)
-            rows = pq.ParquetFile(parquet).metadata.num_rows
+            _write_result(relation, parquet, csv)
+            saved = pq.ParquetFile(parquet)
+            _print_streamed(con, saved.iter_batches(10_000), saved.schema_arrow)
+            rows = saved.metadata.num_rows
             parquet_key, csv_key = result_keys(save, datetime.now(UTC), storage)
             storage.put_file(parquet, parquet_key)
             storage.put_file(csv, csv_key)
@@ -151,8 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(args.catalog).expanduser().resolve() if args.catalog else catalog_path()
     try:
         run(args.sql, args.save, args.refresh, StorageResource(), path)
+    except QueryRefused as err:
+        print(err, file=sys.stderr)
+        return 1
     except duckdb.Error as err:
-        print(f"query failed: {err}", file=sys.stderr)
+        print(describe_refusal(err) or f"query failed: {err}", file=sys.stderr)
         return 1
     except (
         QueryError,

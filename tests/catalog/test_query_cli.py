@@ -117,9 +117,47 @@ def test_save_name_must_be_one_safe_path_element(lake, catalog, monkeypatch, cap
     assert not list(lake.list_objects("escape"))
 
 
-def test_statement_without_rows_prints_ok(lake, catalog):
-    result = sluice_query(local_env(lake, catalog), "SET threads = 1")
-    assert result.returncode == 0 and result.stdout.strip() == "OK", result.stderr
+def assert_refused(result: subprocess.CompletedProcess, *words: str) -> None:
+    assert result.returncode == 1, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("refused: "), result.stderr
+    assert all(word in lines[0] for word in words), result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_writing_statements_are_refused_before_they_run(lake, catalog, tmp_path):
+    env = local_env(lake, catalog)
+    outside = tmp_path / "outside.csv"
+    inside = lake.uri("lake/events/copied.csv")  # an allowed folder: the statement type decides
+    database = tmp_path / "created.duckdb"
+    for sql, kind in [
+        (f"COPY (SELECT * FROM events) TO '{outside}'", "COPY"),
+        (f"COPY (SELECT * FROM events) TO '{inside}'", "COPY"),
+        (f"SELECT 1; COPY (SELECT 1) TO '{outside}'", "COPY"),
+        (f"ATTACH '{database}' AS created (READ_WRITE)", "ATTACH"),
+        ("INSTALL httpfs", "LOAD"),
+        ("LOAD httpfs", "LOAD"),
+        ("SET threads = 1", "SET"),
+        ("CREATE TABLE t AS SELECT 1", "CREATE"),
+    ]:
+        assert_refused(sluice_query(env, sql), "read-only", kind)
+    assert not outside.exists() and not database.exists()
+    assert not lake.exists("lake/events/copied.csv")
+
+
+def test_reading_files_outside_the_lake_is_refused(lake, catalog, tmp_path):
+    env = local_env(lake, catalog)
+    lake.put_bytes("secrets/token.txt", b"not for queries")
+    for path in ["/etc/passwd", lake.uri("secrets/token.txt")]:
+        for function in ["read_text", "read_csv", "read_blob"]:
+            result = sluice_query(env, f"SELECT * FROM {function}('{path}')")
+            assert_refused(result, "reads the lake only", "Permission Error")
+    glob = sluice_query(env, "SELECT count(*) FROM glob('/etc/*')")
+    assert_refused(glob, "reads the lake only")
+    # The lake itself stays readable through any table function, not only the views.
+    lake_file = next(o.key for o in lake.list_objects("lake/events/") if o.key.endswith(".parquet"))
+    direct = sluice_query(env, f"SELECT count(*) AS n FROM read_parquet('{lake.uri(lake_file)}')")
+    assert direct.returncode == 0, direct.stderr
 
 
 def test_warns_when_the_catalog_reads_another_storage_root(

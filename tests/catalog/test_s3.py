@@ -64,3 +64,7 @@ def test_catalog_and_saved_results_on_s3(moto_endpoint, s3_bucket, tmp_path, mon
     assert table.to_pylist() == [{"currency": "EUR", "n": 2}, {"currency": "USD", "n": 1}]
     assert storage.read_bytes(keys[0]).decode().splitlines() == ["currency,n", "EUR,2", "USD,1"]
     assert f"s3://{s3_bucket}/lakehouse/query_results/on_s3/" in result.stdout
+
+    # Only the lake's folders are readable: the saved results, outside them, are not.
+    outside = sluice_query(env, f"SELECT * FROM read_text('{storage.uri(keys[0])}')")
+    assert outside.returncode == 1 and outside.stderr.startswith("refused: "), outside.stderr
