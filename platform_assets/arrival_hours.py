@@ -29,3 +29,23 @@ def hourly_arrival_partitions() -> HourlyPartitionsDefinition:
     # end_offset=1: the hour in progress is a partition too, so data landing now is
     # processed now (and again when more arrives), not an hour later.
     return HourlyPartitionsDefinition(start_date=first_hour_from_environment(), timezone="UTC", end_offset=1)
+
+
+def bad_hour_key_message(key: str, first: str, last: str) -> str:
+    """Why ``key`` is not an arrival hour between ``first`` and ``last`` (both partition keys),
+    in one line that names the expected format and where the first partition comes from."""
+    try:
+        datetime.strptime(key, DAGSTER_FORMAT)
+    except ValueError:
+        return (
+            f"partition key {key!r} is not an hour: use YYYY-MM-DD-HH:00 (UTC), e.g. {first}; "
+            f"the first partition is {first} (SLUICE_EVENTS_START), the last {last}"
+        )
+    if key < first:  # the format sorts like time
+        return (
+            f"partition key {key!r} is before the first partition {first} "
+            "(SLUICE_EVENTS_START sets it)"
+        )
+    if not key.endswith(":00"):
+        return f"partition key {key!r} is not on the hour: use {key[:-3]}:00 (YYYY-MM-DD-HH:00, UTC)"
+    return f"partition key {key!r} is after the last partition {last} (the hour in progress)"

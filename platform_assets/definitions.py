@@ -9,6 +9,7 @@ the same definitions run on embedded defaults, against moto in tests, or on AWS.
 
 from dagster import Definitions
 
+from platform_assets.cli_errors import install_cli_error_hook
 from platform_assets.domains import domain_definitions
 from platform_assets.executor import sluice_executor
 from platform_assets.jobs.declared_jobs import declared_jobs_definitions
@@ -24,3 +25,4 @@ def _code_location() -> Definitions:
 
 
 defs = _code_location()
+install_cli_error_hook(defs)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Optional
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from dagster import ConfigurableResource
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 from pydantic import PrivateAttr
 
 from resources.migrations import apply_migrations
@@ -29,6 +30,25 @@ _migration_lock = threading.Lock()
 
 class PostgresConfigError(ValueError):
     """No Postgres URL is configured."""
+
+
+class PostgresUnreachableError(ConnectionError):
+    """The configured Postgres does not answer; the message names the URL and its variable."""
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, fit for a log line."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _first_line(err: Exception) -> str:
+    # psycopg's messages run over several lines (a hint on the second); the first says it.
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return text.removeprefix("connection failed: ")
 
 
 def ensure_migrated(url: str) -> None:
@@ -62,11 +82,21 @@ class PostgresResource(ConfigurableResource):
             )
         return url
 
+    def _unreachable(self, err: Exception) -> PostgresUnreachableError:
+        source = "PostgresResource(url=...)" if self.url else POSTGRES_URL_VARIABLE
+        return PostgresUnreachableError(
+            f"cannot reach Postgres at {redacted(self.resolved_url)} (set by {source}): "
+            f"{_first_line(err)}"
+        )
+
     def _get_pool(self) -> ConnectionPool:
         # A copy of this resource (Dagster makes them per run) may have closed a shared pool.
         if self._pool is None or self._pool.closed:
             url = self.resolved_url
-            ensure_migrated(url)
+            try:
+                ensure_migrated(url)
+            except psycopg.OperationalError as err:
+                raise self._unreachable(err) from None
             # min_size=0: a run that never touches Postgres opens no connection.
             self._pool = ConnectionPool(
                 url,
@@ -83,7 +113,11 @@ class PostgresResource(ConfigurableResource):
     def connection(self) -> Iterator[psycopg.Connection]:
         """A connection whose block is one transaction (commit on success, rollback on error)."""
         # The pool's own context commits on a clean exit and rolls back on an exception.
-        with self._get_pool().connection() as conn:
+        with ExitStack() as stack:
+            try:
+                conn = stack.enter_context(self._get_pool().connection())
+            except PoolTimeout as err:  # the server went away after the pool was made
+                raise self._unreachable(err) from None
             yield conn
 
     def close(self) -> None:

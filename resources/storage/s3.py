@@ -67,14 +67,23 @@ class S3Backend:
         except ClientError as err:
             if err.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 raise FileNotFoundError(f"storage object not found: s3://{self.bucket}/{self._full(key)}") from None
-            raise self._access_error(action, key, err) from err
+            raise self._access_error(action, key, err) from None
         except BotoCoreError as err:
-            raise self._access_error(action, key, err) from err
+            # from None: the message says it all; botocore's and urllib3's chain adds ~40 lines.
+            raise self._access_error(action, key, err) from None
 
     def _access_error(self, action: str, key: str, err: Exception) -> StorageAccessError:
+        from botocore.exceptions import ConnectionError as BotoConnectionError
+
         endpoint = self.endpoint_url or "AWS default"
+        target = f"s3://{self.bucket}/{self._full(key)}"
+        if isinstance(err, BotoConnectionError):  # refused, unresolvable, timed out
+            return StorageAccessError(
+                f"cannot reach S3 at {endpoint} (SLUICE_S3_ENDPOINT_URL) to {action} {target} "
+                f"(SLUICE_STORAGE_URL): {type(err).__name__}"
+            )
         return StorageAccessError(
-            f"cannot {action} s3://{self.bucket}/{self._full(key)}: {err} "
+            f"cannot {action} {target}: {err} "
             f"(check SLUICE_STORAGE_URL, SLUICE_S3_ENDPOINT_URL={endpoint} and AWS credentials)"
         )
 
@@ -109,7 +118,7 @@ class S3Backend:
             try:
                 self.client.upload_file(str(local_path), self.bucket, self._full(key))
             except S3UploadFailedError as err:
-                raise self._access_error("write", key, err) from err
+                raise self._access_error("write", key, err) from None
 
     def move_file(self, local_path: Path, key: str) -> None:
         self.put_file(local_path, key)
@@ -145,7 +154,7 @@ class S3Backend:
             self.client.delete_object(Bucket=self.bucket, Key=self._full(key))
 
     def exists(self, key: str) -> bool:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             self.client.head_object(Bucket=self.bucket, Key=self._full(key))
@@ -153,7 +162,9 @@ class S3Backend:
         except ClientError as err:
             if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return False
-            raise
+            raise self._access_error("check", key, err) from None
+        except BotoCoreError as err:
+            raise self._access_error("check", key, err) from None
 
     def arrow_fs(self) -> tuple[pafs.FileSystem, str]:
         if self._arrow_fs is None:
