@@ -9,6 +9,7 @@ import gc
 import os
 from datetime import timedelta
 
+import pyarrow as pa
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -24,9 +25,12 @@ from dagster import (
 from pydantic import Field
 
 from platform_assets.events.ingest import DEFAULT_BATCH_SIZE, ingest_hours
+from platform_assets.events.lake_writer import LAKE_SCHEMA, PARTITION_SCHEMA
 from platform_assets.events.layout import LAKE_PREFIX, LANDING_PREFIX, QUARANTINE_PREFIX
-from platform_assets.events.metadata import combine, hours_markdown, top_types_markdown
+from platform_assets.events.metadata import combine, hours_markdown, summary, top_types_markdown
 from platform_assets.events.partitions import arrival_hours
+from platform_assets.events.quarantine_writer import QUARANTINE_SCHEMA
+from platform_assets.ingest_metadata_values import column_schema, ingest_metadata
 from resources.storage import StorageResource
 
 DEFAULT_MAX_QUARANTINE_RATE = 0.05
@@ -80,6 +84,10 @@ def _max_quarantine_rate(config: EventsIngestConfig) -> float:
             ),
             group_name="events",
             kinds={"parquet"},
+            # The file's columns, then the cell directories (hive partitions) readers see.
+            metadata=column_schema(
+                pa.schema([*LAKE_SCHEMA, *(f.with_type(pa.string()) for f in PARTITION_SCHEMA)])
+            ),
         ),
         AssetSpec(
             "quarantined_events",
@@ -92,6 +100,7 @@ def _max_quarantine_rate(config: EventsIngestConfig) -> float:
             ),
             group_name="events",
             kinds={"parquet"},
+            metadata=column_schema(QUARANTINE_SCHEMA),
         ),
     ],
     check_specs=[
@@ -137,37 +146,38 @@ def ingest_events(context: AssetExecutionContext, config: EventsIngestConfig, st
     duplicate_ids = sum(stats.duplicate_ids_written for stats in hours)
     files_checked = sum(len(stats.lake_files) for stats in hours)
     per_hour = MetadataValue.md(hours_markdown(hours))
+    # valid + quarantined == records_read, every run: nothing is dropped (summary checks it).
+    run = summary(totals)
+    quarantine_bytes = totals["quarantine_bytes_written"]
 
     yield MaterializeResult(
         asset_key="events_lake",
         metadata={
-            "dagster/row_count": totals["valid"],
-            "records_read": read,
-            "valid": totals["valid"],
-            # valid + quarantined == records_read, every run: nothing is dropped.
-            "quarantined": totals["quarantined"],
-            "quarantined_by_reason": MetadataValue.json(totals["quarantined_by_reason"]),
+            **ingest_metadata(
+                run,
+                row_count=totals["valid"],
+                location=storage.uri(LAKE_PREFIX),
+                bytes_written=totals["bytes_written"] - quarantine_bytes,
+            ),
             "duplicates": totals["duplicates"],
             "types_seen": len(totals["types"]),
             "files_written": totals["lake_files_written"],
-            "bytes_written": totals["bytes_written"],
-            "events_per_second": totals["events_per_second"],
             "top_types": MetadataValue.md(top_types_markdown(totals["types"])),
             "hours": per_hour,
-            "storage_prefix": storage.uri(LAKE_PREFIX),
         },
     )
     yield MaterializeResult(
         asset_key="quarantined_events",
         metadata={
-            "dagster/row_count": totals["quarantined"],
-            "records_read": read,
-            "quarantined": totals["quarantined"],
+            **ingest_metadata(
+                run,
+                row_count=totals["quarantined"],
+                location=storage.uri(QUARANTINE_PREFIX),
+                bytes_written=quarantine_bytes,
+            ),
             "quarantine_rate": round(rate, 6),
-            "quarantined_by_reason": MetadataValue.json(totals["quarantined_by_reason"]),
             "duplicates": totals["duplicates"],
             "files_written": totals["files_written"] - totals["lake_files_written"],
-            "storage_prefix": storage.uri(QUARANTINE_PREFIX),
         },
     )
     yield AssetCheckResult(

@@ -83,7 +83,8 @@ class HourStats:
     types: Counter = field(default_factory=Counter)
     lake_files: list[str] = field(default_factory=list)
     quarantine_file: str | None = None
-    bytes_written: int = 0
+    bytes_written: int = 0  # lake and quarantine files together
+    quarantine_bytes_written: int = 0
     # perf_counter at the start of reading and at the end of publishing. Hours of one run
     # overlap (see ingest_hours): a run's duration is its last finish minus its first start.
     started: float = 0.0
@@ -229,7 +230,8 @@ def publish_hour(storage: StorageResource, prepared: PreparedHour, decision: Dec
     q_key = quarantine_key(arrival_hour)
     stats.quarantined = quarantine.rows
     if quarantine.close():
-        stats.bytes_written += quarantine.path.stat().st_size
+        stats.quarantine_bytes_written = quarantine.path.stat().st_size
+        stats.bytes_written += stats.quarantine_bytes_written
         storage.move_file(quarantine.path, q_key)
         stats.quarantine_file = q_key
     else:

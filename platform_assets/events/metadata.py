@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from platform_assets.events.ingest import HourStats
+from platform_assets.ingest_metadata import IngestSummary
 
 TOP_TYPES = 15
 
@@ -32,9 +33,20 @@ def combine(hours: list[HourStats]) -> dict:
         "lake_files_written": sum(len(hour.lake_files) for hour in hours),
         "files_written": sum(hour.files_written for hour in hours),
         "bytes_written": sum(hour.bytes_written for hour in hours),
+        "quarantine_bytes_written": sum(hour.quarantine_bytes_written for hour in hours),
         "seconds": seconds,
-        "events_per_second": round(read / seconds, 1) if seconds else 0.0,
     }
+
+
+def summary(totals: dict) -> IngestSummary:
+    """The run's totals in the vocabulary every ingest asset reports."""
+    return IngestSummary(
+        records_read=totals["records_read"],
+        valid=totals["valid"],
+        quarantined=totals["quarantined"],
+        quarantined_by_reason=totals["quarantined_by_reason"],
+        seconds=totals["seconds"],
+    )
 
 
 def top_types_markdown(types: Counter, limit: int = TOP_TYPES) -> str:

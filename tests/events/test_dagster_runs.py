@@ -9,6 +9,7 @@ from dagster import AssetKey, DagsterEventType, DagsterInstance, EventRecordsFil
 from resources.storage import StorageResource
 from tests.events.conftest import event, hour, land, ms
 from tests.events.lake_queries import query
+from tests.ingest_metadata_checks import assert_ingest_metadata
 
 SELECT = "events_lake,quarantined_events"
 
@@ -58,9 +59,15 @@ def test_range_run_then_single_hour_rerun_locally(dagster_home, tmp_path):
     metadata = event_record.asset_materialization.metadata
     assert metadata["records_read"].value == 5 and metadata["quarantined"].value == 2
     assert metadata["quarantined_by_reason"].value == {"duplicate_id": 1, "invalid_json": 1}
+    quarantine = assert_ingest_metadata(metadata, row_count=2)
+    assert quarantine["dagster/uri"] == storage.uri("quarantine/events/")
     lake_metadata = instance.get_latest_materialization_event(AssetKey("events_lake")).asset_materialization.metadata
     assert lake_metadata["valid"].value == 3 and lake_metadata["types_seen"].value == 2
-    assert lake_metadata["valid"].value + lake_metadata["quarantined"].value == lake_metadata["records_read"].value
+    lake = assert_ingest_metadata(lake_metadata, row_count=3)
+    assert lake["dagster/uri"] == storage.uri("lake/events/")
+    lake_bytes = sum(o.size for o in storage.list_objects("lake/events/"))
+    quarantine_bytes = sum(o.size for o in storage.list_objects("quarantine/events/"))
+    assert (lake["bytes_written"], quarantine["bytes_written"]) == (lake_bytes, quarantine_bytes)
     assert "user_created" in lake_metadata["top_types"].value
     records = instance.event_log_storage.get_event_records(
         EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION)
