@@ -129,3 +129,8 @@ class PostgresResource(ConfigurableResource):
     # No teardown_after_execution on purpose: it makes Dagster treat the resource as a
     # generator, and then `build_sensor_context(repository_def=..., resources=...)` refuses
     # to run outside a `with` block. Idle pooled connections close with the process.
+
+
+def relation_bytes(conn: psycopg.Connection, table: str) -> int:
+    """The table's size on disk with its indexes and TOAST (a load's growth is after - before)."""
+    return conn.execute("select pg_total_relation_size(%s::regclass)", (table,)).fetchone()[0]

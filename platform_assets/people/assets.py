@@ -1,5 +1,7 @@
 """The Dagster face of the persons domain: one landing file in, four assets out."""
 
+import time
+
 import psycopg
 from dagster import (
     AssetCheckResult,
@@ -14,6 +16,8 @@ from dagster import (
     multi_asset,
 )
 
+from platform_assets.ingest_metadata import IngestSummary, postgres_location
+from platform_assets.ingest_metadata_values import column_schema, ingest_metadata
 from platform_assets.people.load import load_persons
 from platform_assets.people.partitions import landing_key, person_files
 from platform_assets.people.quarantine import (
@@ -24,7 +28,8 @@ from platform_assets.people.quarantine import (
 )
 from platform_assets.people.read_csv import PersonFileError, read_person_csv
 from platform_assets.people.validate import PersonValidation, validate_persons
-from resources.postgres import PostgresResource
+from platform_assets.rejected_rows import rejected_rows_schema
+from resources.postgres import PostgresResource, relation_bytes
 from resources.storage import StorageResource
 
 # Above this share of quarantined rows a file is suspicious (wrong export, shifted columns).
@@ -34,6 +39,7 @@ GENDER = AssetKey("gender")
 PERSON = AssetKey("person")
 PERSON_IP = AssetKey("person_ip")
 QUARANTINED_PERSONS = AssetKey("quarantined_persons")
+TABLES = {GENDER: "gender", PERSON: "person", PERSON_IP: "person_ip"}
 
 PERSON_SPECS = [
     AssetSpec(
@@ -44,6 +50,7 @@ PERSON_SPECS = [
         ),
         group_name="people",
         kinds={"postgres"},
+        metadata=column_schema([("id", "serial"), ("gender_type", "text")]),
     ),
     AssetSpec(
         PERSON,
@@ -54,6 +61,10 @@ PERSON_SPECS = [
         ),
         group_name="people",
         kinds={"postgres"},
+        metadata=column_schema(
+            [("id", "serial"), ("first_name", "text"), ("last_name", "text"),
+             ("email", "text"), ("gender_id", "int")]
+        ),  # fmt: skip
     ),
     AssetSpec(
         PERSON_IP,
@@ -64,6 +75,7 @@ PERSON_SPECS = [
         ),
         group_name="people",
         kinds={"postgres"},
+        metadata=column_schema([("person_id", "int"), ("ip", "inet")]),
     ),
     AssetSpec(
         QUARANTINED_PERSONS,
@@ -74,30 +86,19 @@ PERSON_SPECS = [
         ),
         group_name="people",
         kinds={"parquet"},
+        metadata=column_schema(rejected_rows_schema("source_key")),
     ),
 ]
 
 
 def _write_quarantine(
     storage: StorageResource, partition: str, raw, rejected, source_key: str
-) -> str:
+) -> tuple[str, int]:
+    """The quarantine file's key and size."""
     key = quarantine_key(partition)
-    storage.put_bytes(key, parquet_bytes(quarantine_table(raw, rejected, source_key)))
-    return key
-
-
-def _quarantine_result(
-    key: str, rows_read: int, validation_counts: dict[str, int], rejected_rows: int
-):
-    return MaterializeResult(
-        asset_key=QUARANTINED_PERSONS,
-        metadata={
-            "rows_read": rows_read,
-            "rows_quarantined": rejected_rows,
-            "quarantined_by_reason": MetadataValue.json(validation_counts),
-            "path": MetadataValue.path(key),
-        },
-    )
+    data = parquet_bytes(quarantine_table(raw, rejected, source_key))
+    storage.put_bytes(key, data)
+    return key, len(data)
 
 
 @multi_asset(
@@ -118,6 +119,7 @@ def person_file(
 ):
     """Validate one landing person file, quarantine its bad rows and upsert the rest, in one
     Postgres transaction (a failure leaves the tables as they were)."""
+    started = time.perf_counter()
     partition = context.partition_key
     source_key = landing_key(partition)
 
@@ -132,11 +134,13 @@ def person_file(
     rows_read = len(raw)
     rows_valid = len(validation.valid)
     rows_quarantined = len(validation.rejected)
-    q_key = _write_quarantine(storage, partition, raw, validation.rejected, source_key)
+    q_key, q_bytes = _write_quarantine(storage, partition, raw, validation.rejected, source_key)
 
     try:
         with postgres.connection() as conn:
+            before = {key: relation_bytes(conn, table) for key, table in TABLES.items()}
             counts = load_persons(conn, validation.valid)
+            grown = {key: relation_bytes(conn, t) - before[key] for key, t in TABLES.items()}
             genders_total = conn.execute("select count(*) from gender").fetchone()[0]
     except psycopg.Error as err:
         raise Failure(description=f"{source_key}: {_describe_load_error(err)}") from None
@@ -144,24 +148,53 @@ def person_file(
     context.log.info(
         f"{source_key}: read {rows_read}, loaded {rows_valid}, quarantined {rows_quarantined} rows"
     )
-    file_metadata = {"source_key": source_key, "rows_read": rows_read, "rows_valid": rows_valid}
+    summary = IngestSummary(
+        rows_read, rows_valid, rows_quarantined, validation.reason_counts,
+        time.perf_counter() - started,
+    )  # fmt: skip
+    written = {
+        GENDER: counts.genders_inserted,
+        PERSON: counts.persons_inserted + counts.persons_updated,
+        PERSON_IP: counts.person_ips_inserted,
+    }
+
+    def table_metadata(key: AssetKey) -> dict:
+        location = postgres_location(postgres.resolved_url, TABLES[key])
+        vocabulary = ingest_metadata(
+            summary, row_count=written[key], location=location, bytes_written=max(grown[key], 0)
+        )
+        return {**vocabulary, "source_key": source_key}
+
     yield MaterializeResult(
         asset_key=GENDER,
-        metadata={"genders_inserted": counts.genders_inserted, "genders_total": genders_total},
+        metadata={
+            **table_metadata(GENDER),
+            "genders_inserted": counts.genders_inserted,
+            "genders_total": genders_total,
+        },
     )
     yield MaterializeResult(
         asset_key=PERSON,
         metadata={
-            **file_metadata,
+            **table_metadata(PERSON),
             "persons_inserted": counts.persons_inserted,
             "persons_updated": counts.persons_updated,
         },
     )
     yield MaterializeResult(
         asset_key=PERSON_IP,
-        metadata={**file_metadata, "person_ips_inserted": counts.person_ips_inserted},
+        metadata={**table_metadata(PERSON_IP), "person_ips_inserted": counts.person_ips_inserted},
     )
-    yield _quarantine_result(q_key, rows_read, validation.reason_counts, rows_quarantined)
+    yield MaterializeResult(
+        asset_key=QUARANTINED_PERSONS,
+        metadata={
+            **ingest_metadata(
+                summary, row_count=rows_quarantined, location=storage.uri(q_key), bytes_written=q_bytes
+            ),
+            "source_key": source_key,
+            "path": MetadataValue.path(q_key),
+        },
+    )
     rate = rows_quarantined / rows_read if rows_read else 0.0
     yield AssetCheckResult(
         check_name="quarantine_rate_below_5pct",
@@ -191,7 +224,7 @@ def _quarantine_whole_file(
     """A file-level problem: every row (if it parsed at all) goes to quarantine with the reason."""
     if err.rows is not None:
         rejected = whole_file_rejection(err.rows, err.reason)
-        key = _write_quarantine(storage, partition, err.rows, rejected, source_key)
+        key, _ = _write_quarantine(storage, partition, err.rows, rejected, source_key)
         context.log.error(f"{err} -- all {len(err.rows)} rows quarantined at {key}")
     else:
         # Not CSV at all: keep the bytes as they came, next to a note of why.

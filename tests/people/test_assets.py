@@ -19,6 +19,7 @@ from platform_assets.people.quarantine import quarantine_key
 from resources.postgres import PostgresResource
 from resources.storage import StorageResource
 from sensors.people import PersonFilesCursor, person_files_sensor
+from tests.ingest_metadata_checks import assert_ingest_metadata
 from tests.people.person_files import (
     DIRTY_ROWS,
     EXPECTED_REJECTIONS,
@@ -74,10 +75,10 @@ def materialization_metadata(result):
 def test_dirty_file_run(instance, storage, postgres, clean_postgres):
     result = run_file(instance, storage, postgres, "dirty.csv", dirty_file())
     meta = materialization_metadata(result)
-    assert meta["person"]["persons_inserted"] == 5 and meta["person"]["rows_read"] == 10
+    assert meta["person"]["persons_inserted"] == 5 and meta["person"]["records_read"] == 10
     assert meta["gender"]["genders_inserted"] == 1
     assert meta["person_ip"]["person_ips_inserted"] == 5
-    assert meta["quarantined_persons"]["rows_quarantined"] == 5
+    assert meta["quarantined_persons"]["quarantined"] == 5
     assert meta["quarantined_persons"]["quarantined_by_reason"] == {
         "duplicate_email": 1,
         "invalid_email": 2,
@@ -85,8 +86,18 @@ def test_dirty_file_run(instance, storage, postgres, clean_postgres):
         "missing:first_name": 1,
         "missing:ip_address": 1,
     }
-    # Nothing lost: valid + quarantined == read.
-    assert meta["person"]["rows_valid"] + meta["quarantined_persons"]["rows_quarantined"] == 10
+    # Nothing lost: valid + quarantined == read; every asset of the file reports the vocabulary.
+    assert meta["person"]["valid"] + meta["quarantined_persons"]["quarantined"] == 10
+    for asset, written in [("gender", 1), ("person", 5), ("person_ip", 5), ("quarantined_persons", 5)]:
+        values = assert_ingest_metadata(meta[asset], row_count=written)
+        assert values["records_read"] == 10
+    assert meta["quarantined_persons"]["dagster/uri"] == storage.uri(quarantine_key("dirty.csv"))
+    assert meta["quarantined_persons"]["bytes_written"] == len(
+        storage.read_bytes(quarantine_key("dirty.csv"))
+    )
+    assert meta["person"]["dagster/uri"].endswith("?table=public.person")
+    assert "@" not in meta["person"]["dagster/uri"]  # no user or password
+    assert meta["person"]["bytes_written"] > 0  # the table grew
 
     table = pq.read_table(storage.uri(quarantine_key("dirty.csv"))).to_pylist()
     assert {r["line"]: r["reasons"] for r in table} == EXPECTED_REJECTIONS
