@@ -26,6 +26,7 @@ class DrainResult:
     archived: int = 0
     deleted: int = 0
     delete_failures: int = 0
+    bytes_archived: int = 0
     archive_keys: list[str] = field(default_factory=list)
 
 
@@ -80,8 +81,10 @@ def drain_queue(
         result.received += len(batch)
         received_at = now()
         key = archive_key(received_at, batch_name(received_at))
-        storage.put_bytes(key, archive_lines(batch, received_at))
+        data = archive_lines(batch, received_at)
+        storage.put_bytes(key, data)
         result.archived += len(batch)
+        result.bytes_archived += len(data)
         result.archive_keys.append(key)
         failures = queue.delete(batch)
         result.deleted += len(batch) - len(failures)

@@ -1,7 +1,9 @@
 """The Dagster face of the logins domain: drain the queue, load and quarantine by the hour."""
 
 
+import time
 from collections import Counter
+from contextlib import contextmanager
 from datetime import timedelta
 
 from dagster import (
@@ -18,10 +20,14 @@ from dagster import (
     multi_asset,
 )
 
+from platform_assets.ingest_metadata import IngestSummary, postgres_location
+from platform_assets.ingest_metadata_values import column_schema, ingest_metadata
 from platform_assets.logins.archive import drain_queue
 from platform_assets.logins.ingest import ingest_hour
+from platform_assets.logins.layout import LANDING_PREFIX, QUARANTINE_PREFIX
 from platform_assets.logins.partitions import login_arrival_hours
-from resources.postgres import PostgresResource
+from platform_assets.logins.quarantine import QUARANTINE_SCHEMA
+from resources.postgres import PostgresResource, relation_bytes
 from resources.queue import LoginQueueResource
 from resources.secrets import PiiKeysResource
 from resources.storage import StorageResource
@@ -29,6 +35,16 @@ from resources.storage import StorageResource
 GROUP = "logins"
 # Above this share of quarantined messages an hour is flagged: the producer likely changed.
 QUARANTINE_RATE_WARN = 0.05
+USER_LOGINS_TABLE = "user_logins"
+USER_LOGINS_COLUMNS = [
+    ("id", "bigint"), ("message_id", "text"), ("user_id", "varchar(128)"),
+    ("device_type", "varchar(32)"), ("masked_ip", "varchar(256)"),
+    ("masked_device_id", "varchar(256)"), ("locale", "varchar(32)"), ("app_version", "varchar(32)"),
+    ("app_version_num", "bigint"), ("create_date", "date"), ("encrypted_ip", "text"),
+    ("encrypted_device_id", "text"), ("mask_key_id", "char(8)"), ("arrival_hour", "timestamptz"),
+    ("received_at", "timestamptz"), ("source_key", "text"), ("source_line", "integer"),
+    ("loaded_at", "timestamptz"),
+]  # fmt: skip
 
 
 class DrainConfig(Config):
@@ -48,6 +64,7 @@ def raw_logins(
     id. One run moves at most ``max_messages``; the queue sensor starts the next. Users
     without a queue drop files at the same paths instead.
     """
+    started = time.perf_counter()
     result = drain_queue(
         login_queue,
         storage,
@@ -55,8 +72,16 @@ def raw_logins(
         archive_batch_size=config.archive_batch_size,
         log=context.log.info,
     )
+    # Archiving keeps every message as it came: validation (and quarantine) is user_logins'.
+    summary = IngestSummary(result.received, result.archived, 0, {}, time.perf_counter() - started)
     return MaterializeResult(
         metadata={
+            **ingest_metadata(
+                summary,
+                row_count=result.archived,
+                location=storage.uri(LANDING_PREFIX),
+                bytes_written=result.bytes_archived,
+            ),
             "received": result.received,
             "archived": result.archived,
             "deleted": result.deleted,
@@ -80,6 +105,7 @@ def raw_logins(
                 "(joinable), encrypted_* AES-GCM (revealable with `sluice-reveal-login`). "
                 "Upserted by message id, so redelivered messages and re-runs add nothing."
             ),
+            metadata=column_schema(USER_LOGINS_COLUMNS),
         ),
         AssetSpec(
             "quarantined_logins",
@@ -90,6 +116,7 @@ def raw_logins(
                 "Login messages that failed validation, raw and with every reason, one Parquet "
                 "file per arrival hour under quarantine/logins/ingest_date=.../ingest_hour=.../."
             ),
+            metadata=column_schema(QUARANTINE_SCHEMA),
         ),
     ],
     check_specs=[
@@ -113,15 +140,26 @@ def user_logins(
     A single-run backfill covers many hours; its metadata are the run's totals (Dagster
     records them on each hour's materialization) and ``hours`` breaks them down per hour.
     """
+    started = time.perf_counter()
     keys = pii_keys.get_keys()
     window = context.partition_time_window
+    grown = Counter()
+
+    @contextmanager
+    def measured_connection():
+        """A load's transaction, noting how much the table grew (bytes_written)."""
+        with postgres.connection() as conn:
+            before = relation_bytes(conn, USER_LOGINS_TABLE)
+            yield conn
+            grown["bytes"] += relation_bytes(conn, USER_LOGINS_TABLE) - before
+
     totals = Counter()
     reasons = Counter()
     per_hour = []
     quarantine_keys = []
     hour = window.start
     while hour < window.end:
-        result = ingest_hour(hour, storage, postgres.connection, keys, log=context.log.warning)
+        result = ingest_hour(hour, storage, measured_connection, keys, log=context.log.warning)
         for name in ("files", "read", "valid", "quarantined", "inserted"):
             totals[name] += getattr(result, name)
         reasons.update(result.reasons)
@@ -139,14 +177,23 @@ def user_logins(
 
     read = totals["read"]
     rate = totals["quarantined"] / read if read else 0.0
-    counts = {name: totals[name] for name in ("files", "read", "valid", "quarantined", "inserted")}
+    summary = IngestSummary(
+        read, totals["valid"], totals["quarantined"], reasons, time.perf_counter() - started
+    )
+    quarantine_bytes = sum(o.size for key in quarantine_keys for o in storage.list_objects(key))
     yield MaterializeResult(
         asset_key="user_logins",
         metadata={
-            **counts,
+            **ingest_metadata(
+                summary,
+                row_count=totals["inserted"],
+                location=postgres_location(postgres.resolved_url, USER_LOGINS_TABLE),
+                bytes_written=max(grown["bytes"], 0),
+            ),
+            "files": totals["files"],
+            "inserted": totals["inserted"],
             "hours_in_run": len(per_hour),
             "already_loaded": totals["valid"] - totals["inserted"],
-            "quarantined_by_reason": MetadataValue.json(dict(sorted(reasons.items()))),
             "hours": MetadataValue.json(per_hour[:200]),
         },
         check_results=[
@@ -161,8 +208,12 @@ def user_logins(
     yield MaterializeResult(
         asset_key="quarantined_logins",
         metadata={
-            "quarantined": totals["quarantined"],
-            "quarantined_by_reason": MetadataValue.json(dict(sorted(reasons.items()))),
+            **ingest_metadata(
+                summary,
+                row_count=totals["quarantined"],
+                location=storage.uri(QUARANTINE_PREFIX),
+                bytes_written=quarantine_bytes,
+            ),
             "files": MetadataValue.json(quarantine_keys[:200]),
         },
     )

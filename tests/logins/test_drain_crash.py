@@ -49,7 +49,7 @@ def test_sigkill_between_archive_and_delete(login_resources, sqs_queue_url, moto
 
     results = load_hours(login_resources, keys)
     metas = [materialization_metadata(r, "user_logins") for r in results]
-    assert sum(m["read"] for m in metas) == 150  # 50 messages were archived twice
+    assert sum(m["records_read"] for m in metas) == 150  # 50 messages were archived twice
     assert sum(m["inserted"] for m in metas) == 99
     rows = table_rows(login_resources["postgres"].url)
     assert len(rows) == 99

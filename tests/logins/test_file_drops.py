@@ -43,7 +43,7 @@ def test_dropped_files_load_by_hour_with_stable_ids(login_resources, sample_data
     resources = {k: login_resources[k] for k in ("storage", "postgres", "pii_keys")}
     result = _run_range(resources, "2025-03-01-09:00", "2025-03-01-10:00", instance)
     meta = materialization_metadata(result, "user_logins")
-    assert (meta["read"], meta["valid"], meta["quarantined"], meta["inserted"]) == (102, 100, 2, 100)
+    assert (meta["records_read"], meta["valid"], meta["quarantined"], meta["inserted"]) == (102, 100, 2, 100)
     assert meta["quarantined_by_reason"] == {
         "app_version:missing": 1, "body:invalid_json": 1, "device_id:missing": 1,
         "device_type:missing": 1, "ip:missing": 1, "user_id:missing": 1,

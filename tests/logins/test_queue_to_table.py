@@ -67,8 +67,8 @@ def test_sample_messages_drain_load_and_rerun(login_resources, sqs_queue_url, mo
     ]  # fmt: skip
 
     metas = [materialization_metadata(r, "user_logins") for r in results]
-    totals = {k: sum(m[k] for m in metas) for k in ("read", "valid", "quarantined", "inserted")}
-    assert totals == {"read": 100, "valid": 99, "quarantined": 1, "inserted": 99}
+    totals = {k: sum(m[k] for m in metas) for k in ("records_read", "valid", "quarantined", "inserted")}
+    assert totals == {"records_read": 100, "valid": 99, "quarantined": 1, "inserted": 99}
     assert sum(m["quarantined_by_reason"].get("ip:missing", 0) for m in metas) == 1
     assert all(check.passed for r in results for check in r.get_asset_check_evaluations())
 
