@@ -21,6 +21,7 @@ from tests.customers.runs import (
     run_file,
 )
 from tests.customers.test_read_validate import DIRTY_REJECTIONS
+from tests.ingest_metadata_checks import assert_ingest_metadata
 
 FILE_FACTS = ("source_key", "size_bytes", "sha256", "ingested_at")
 
@@ -42,8 +43,18 @@ def test_dirty_file_produces_four_outputs_with_complete_metadata(instance, stora
     assert clean["size_bytes"] == len(data)
     assert clean["sha256"] == hashlib.sha256(data).hexdigest()
     assert before.timestamp() <= clean["ingested_at"] <= datetime.now(UTC).timestamp()
-    for key in DIRTY_EXPECTED:
-        assert clean[key] == DIRTY_EXPECTED[key], key
+    # The samples' expectations, in the metadata vocabulary every ingest asset shares.
+    assert (clean["records_read"], clean["valid"], clean["quarantined"]) == (
+        DIRTY_EXPECTED["rows_in"], DIRTY_EXPECTED["rows_out"], DIRTY_EXPECTED["rows_dropped"],
+    )  # fmt: skip
+    assert clean["quarantined_by_reason"] == DIRTY_EXPECTED["rows_dropped_by_reason"]
+    assert clean["future_rows"] == DIRTY_EXPECTED["future_rows"]
+    rows = {"customers_backup": 119, "customers_clean": 106, "customers_parquet": 106,
+            "quarantined_customers": 13}  # fmt: skip
+    for asset, row_count in rows.items():
+        values = assert_ingest_metadata(meta[asset], row_count=row_count)
+        assert values["dagster/uri"] == storage.uri(values["path"])
+        assert values["bytes_written"] == len(storage.read_bytes(values["path"]))
     assert clean["future_rows_shell"] == clean["future_rows"] == 2
     for asset in meta.values():  # every output names the file it came from
         assert {k: asset[k] for k in FILE_FACTS} == {k: clean[k] for k in FILE_FACTS}
@@ -129,9 +140,9 @@ def test_dirty_file_produces_four_outputs_with_complete_metadata(instance, stora
         storage, "quarantine/customers/customers_dirty.csv/rejected_rows.parquet"
     )
     assert {r["line"]: tuple(r["reasons"]) for r in quarantine.to_pylist()} == DIRTY_REJECTIONS
-    assert meta["quarantined_customers"]["rows_quarantined"] == 13
+    assert meta["quarantined_customers"]["quarantined"] == 13
     assert (
-        meta["quarantined_customers"]["rows_dropped_by_reason"]
+        meta["quarantined_customers"]["quarantined_by_reason"]
         == DIRTY_EXPECTED["rows_dropped_by_reason"]
     )
     raw_112 = json.loads(next(r for r in quarantine.to_pylist() if r["line"] == 112)["raw_record"])
@@ -209,7 +220,9 @@ def test_missing_column_fails_and_quarantines_the_whole_file(instance, storage, 
     assert len(rows) == 100 and {tuple(r["reasons"]) for r in rows} == {("missing_column:email",)}
     meta = materialization_metadata(result)
     assert set(meta) == {"customers_backup", "quarantined_customers"}
-    assert meta["quarantined_customers"]["rows_dropped_by_reason"] == {"missing_column:email": 100}
+    assert meta["quarantined_customers"]["quarantined_by_reason"] == {"missing_column:email": 100}
+    for asset in meta.values():
+        assert_ingest_metadata(asset, row_count=100)
     assert keys(storage, "curated/") == []
 
     # Fixed under the same name: processed, and the stale whole-file copy is gone.

@@ -66,8 +66,11 @@ def test_cli_materializes_a_dirty_file_from_s3(
         record = instance.fetch_materializations(AssetKey("customers_clean"), limit=1).records[0]
         meta = {k: v.value for k, v in record.asset_materialization.metadata.items()}
     assert record.asset_materialization.partition == "customers_dirty.csv"
+    vocabulary = {"rows_in": "records_read", "rows_out": "valid", "rows_dropped": "quarantined",
+                  "rows_dropped_by_reason": "quarantined_by_reason"}  # fmt: skip
     for key, value in DIRTY_EXPECTED.items():
-        assert meta[key] == value, key
+        assert meta[vocabulary.get(key, key)] == value, key
+    assert meta["dagster/uri"].startswith("s3://")
     assert meta["future_rows_shell"] == 2 and meta["size_bytes"] == len(data)
 
     (backup_key,) = keys(s3_storage, "backup/customers/")
@@ -116,7 +119,7 @@ def test_sensor_lists_s3_and_the_requested_file_runs(s3_storage, sample_data):
         bad = run_file(instance, s3_storage, "customers_missing_email.csv", raise_on_error=False)
 
     meta = materialization_metadata(good)
-    assert meta["customers_clean"]["rows_out"] == 100
+    assert meta["customers_clean"]["valid"] == 100
     assert meta["customers_clean"]["columns"][-1] == "Account_Status"
     assert not bad.success
     assert (
