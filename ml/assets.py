@@ -1,5 +1,7 @@
 """The Dagster face of the Iris model: a pulled, validated dataset and a versioned model."""
 
+import time
+
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -18,10 +20,12 @@ from ml import registry
 from ml.automation_conditions import DATASET_AUTOMATION, MODEL_AUTOMATION
 from ml.dataset import IrisSourceError, describe_source, pull, resolve_source
 from ml.quarantine import parquet_bytes, quarantine_key, quarantine_table, whole_file_rejection
-from ml.read_csv import IrisFileError, read_iris_csv
+from ml.read_csv import MEASUREMENTS, IrisFileError, read_iris_csv
 from ml.train import TrainingDataError, confusion_markdown, train_and_evaluate
 from ml.validate import validate_iris
 from ml.version import code_hash, model_version, sklearn_version
+from platform_assets.ingest_metadata import IngestSummary
+from platform_assets.ingest_metadata_values import column_schema, ingest_metadata
 from resources.storage import StorageResource
 
 MIN_ACCURACY = 0.9  # held-out accuracy a model needs before LATEST may point at it
@@ -44,6 +48,7 @@ class IrisDatasetConfig(Config):
 @asset(
     group_name="ml",
     kinds={"csv"},
+    metadata=column_schema([*((m, "float (cm)") for m in MEASUREMENTS), ("species", "string")]),
     automation_condition=DATASET_AUTOMATION,
     check_specs=[
         AssetCheckSpec(
@@ -60,6 +65,7 @@ def iris_dataset(
     copy), stored as `datasets/iris/<sha256>.csv` and validated with pandera (four positive
     measurements, a known species, no duplicate rows). Rejected rows, with every reason, are in
     `quarantine/iris/<sha256>.parquet`; the data version is the file's sha256."""
+    started = time.perf_counter()
     source = resolve_source(config.source)
     shown = describe_source(source)
     try:
@@ -81,12 +87,13 @@ def iris_dataset(
 
     validation = validate_iris(raw)
     key = registry.dataset_key(pulled.sha256)
+    written = 0
     if not storage.exists(key):  # content-addressed: the same bytes are stored once
         storage.put_bytes(key, pulled.data)
+        written = pulled.size
     q_key = quarantine_key(pulled.sha256)
-    storage.put_bytes(
-        q_key, parquet_bytes(quarantine_table(raw, validation.rejected, pulled.sha256))
-    )
+    q_data = parquet_bytes(quarantine_table(raw, validation.rejected, pulled.sha256))
+    storage.put_bytes(q_key, q_data)
     rows_read, rows_valid = len(raw), len(validation.valid)
     if rows_valid == 0:
         raise Failure(description=f"{shown}: all {rows_read} rows were quarantined ({q_key})")
@@ -94,16 +101,21 @@ def iris_dataset(
 
     rate = (rows_read - rows_valid) / rows_read
     context.log.info(f"{shown}: {rows_read} rows, {rows_valid} valid, stored at {key}")
+    summary = IngestSummary(
+        rows_read, rows_valid, rows_read - rows_valid, validation.reason_counts,
+        time.perf_counter() - started,
+    )  # fmt: skip
     return MaterializeResult(
         metadata={
+            # The dataset file and its quarantine file are this asset's writes.
+            **ingest_metadata(
+                summary, row_count=rows_valid, location=storage.uri(key),
+                bytes_written=written + len(q_data),
+            ),  # fmt: skip
             "source": shown,
             "sha256": pulled.sha256,
             "bytes": pulled.size,
             "path": MetadataValue.path(key),
-            "rows_read": rows_read,
-            "rows_valid": rows_valid,
-            "rows_quarantined": rows_read - rows_valid,
-            "quarantined_by_reason": MetadataValue.json(validation.reason_counts),
             "quarantine_path": MetadataValue.path(q_key),
             "species": MetadataValue.json(
                 validation.valid["species"].value_counts().sort_index().to_dict()

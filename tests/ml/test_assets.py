@@ -12,6 +12,7 @@ from ml.assets import ACCURACY_CHECK, MIN_ACCURACY, iris_dataset, iris_model
 from ml.dataset import SHIPPED_DATASET
 from ml.predict import predict
 from resources.storage import StorageResource
+from tests.ingest_metadata_checks import assert_ingest_metadata
 from tests.ml.conftest import shuffled_labels
 
 DIRTY_ROWS = b"abc,3.0,1.0,0.2,setosa\n5.0,3.0,-1.4,0.2,tulip\n"
@@ -59,10 +60,11 @@ def test_http_pull_is_stored_by_hash_then_trained_versioned_and_promoted(
     assert dataset["path"] == f"datasets/iris/{dataset['sha256']}.csv"
     assert storage.read_bytes(dataset["path"]) == iris_csv.read_bytes()
     assert registry.current_dataset_sha(storage) == dataset["sha256"]
-    assert (dataset["rows_read"], dataset["rows_valid"], dataset["rows_quarantined"]) == (
-        150,
-        149,
-        1,
+    assert (dataset["records_read"], dataset["valid"], dataset["quarantined"]) == (150, 149, 1)
+    assert_ingest_metadata(dataset, row_count=149)
+    assert dataset["dagster/uri"] == storage.uri(dataset["path"])
+    assert dataset["bytes_written"] == len(shared_iris.read_bytes()) + len(
+        storage.read_bytes(dataset["quarantine_path"])
     )
 
     model = metadata(result, "iris_model")
@@ -94,7 +96,7 @@ def test_env_var_source_and_dirty_rows_quarantined_with_reasons(
 
     dataset = metadata(result, "iris_dataset")
     assert dataset["source"] == str(dirty)
-    assert dataset["rows_quarantined"] == 3
+    assert dataset["quarantined"] == 3
     assert dataset["quarantined_by_reason"] == {
         "duplicate_row": 1,
         "not_a_number:sepal_length": 1,
