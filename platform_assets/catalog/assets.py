@@ -17,6 +17,7 @@ from platform_assets.catalog.build import CUSTOMERS_VIEW, EVENTS_VIEW, build_cat
 from platform_assets.catalog.connection import catalog_path
 from platform_assets.catalog.records import CatalogBuild
 from platform_assets.catalog.views import TYPE_VIEW_LEADING, TYPE_VIEW_TRAILING
+from platform_assets.ingest_metadata_values import column_schema
 from resources.storage import StorageResource
 
 # What the catalog reads, by asset key: the domains define these (some in code that lands
@@ -52,6 +53,11 @@ REFRESH_AFTER_UPSTREAM = (
 ).with_label("refresh after upstream updates")
 
 _ENVELOPE = set(TYPE_VIEW_LEADING + TYPE_VIEW_TRAILING)
+# The catalog's own index of its views (records.py), the one table every catalog holds.
+CATALOG_TABLES_COLUMNS = [
+    ("table_name", "VARCHAR"), ("kind", "VARCHAR"), ("source", "VARCHAR"),
+    ("files_at_build", "BIGINT"), ("columns", "STRUCT(name VARCHAR, type VARCHAR)[]"),
+]  # fmt: skip
 
 
 class CatalogConfig(Config):
@@ -116,6 +122,7 @@ def catalog_metadata(build: CatalogBuild) -> dict:
     name="lake_catalog",
     group_name="catalog",
     kinds={"duckdb"},
+    metadata={**column_schema(CATALOG_TABLES_COLUMNS), "dagster/table_name": "sluice.tables"},
     deps=[AssetKey(key) for key in UPSTREAM],
     automation_condition=REFRESH_AFTER_UPSTREAM,
     description=(
