@@ -31,6 +31,7 @@ from platform_assets.events.metadata import combine, hours_markdown, summary, to
 from platform_assets.events.partitions import arrival_hours
 from platform_assets.events.quarantine_writer import QUARANTINE_SCHEMA
 from platform_assets.ingest_metadata_values import column_schema, ingest_metadata
+from platform_assets.progress import ProgressLog
 from resources.storage import StorageResource
 
 DEFAULT_MAX_QUARANTINE_RATE = 0.05
@@ -130,7 +131,8 @@ def ingest_events(context: AssetExecutionContext, config: EventsIngestConfig, st
     while window.start + timedelta(hours=len(arrival_hours)) < window.end:
         arrival_hours.append(window.start + timedelta(hours=len(arrival_hours)))
     hours = []
-    for stats in ingest_hours(storage, arrival_hours, batch_size=config.batch_size):
+    progress = ProgressLog(context.log.info, "ingest_events")
+    for stats in ingest_hours(storage, arrival_hours, batch_size=config.batch_size, progress=progress):
         context.log.info(
             f"{stats.arrival_hour:%Y-%m-%d %H}:00: read {stats.records_read}, valid {stats.valid}, "
             f"quarantined {stats.quarantined} ({stats.duplicates} duplicates), "

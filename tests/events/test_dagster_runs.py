@@ -46,10 +46,12 @@ def check_three_hours(storage):
 def test_range_run_then_single_hour_rerun_locally(dagster_home, tmp_path):
     storage = StorageResource(url=str(tmp_path / "storage"))
     land_three_hours(storage)
-    env = cli_env(dagster_home, {"SLUICE_STORAGE_URL": storage.url})
+    env = cli_env(dagster_home, {"SLUICE_STORAGE_URL": storage.url, "SLUICE_PROGRESS_SECONDS": "0"})
 
     done = materialize(env, "--partition-range", "2025-01-01-00:00...2025-01-01-02:00")
     check_three_hours(storage)
+    # Progress lines (here after every batch) say which hour of how many the run is on.
+    assert "ingest_events: hour 3 of 3 (2025-01-01 02:00): 0 of 1 files, 1 records read, 5 in the run" in done.stderr
     # One step: it runs in the run's own process, with no second import of the code location.
     assert "Executing steps in process" in done.stderr
     instance = DagsterInstance.get()
