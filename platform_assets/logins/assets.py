@@ -27,6 +27,7 @@ from platform_assets.logins.ingest import ingest_hour
 from platform_assets.logins.layout import LANDING_PREFIX, QUARANTINE_PREFIX
 from platform_assets.logins.partitions import login_arrival_hours
 from platform_assets.logins.quarantine import QUARANTINE_SCHEMA
+from platform_assets.progress import ProgressLog
 from resources.postgres import PostgresResource, relation_bytes
 from resources.queue import LoginQueueResource
 from resources.secrets import PiiKeysResource
@@ -158,8 +159,13 @@ def user_logins(
     per_hour = []
     quarantine_keys = []
     hour = window.start
+    hours_in_run = int((window.end - window.start) / timedelta(hours=1))
+    progress = ProgressLog(context.log.info, "user_logins")
     while hour < window.end:
-        result = ingest_hour(hour, storage, measured_connection, keys, log=context.log.warning)
+        progress.start_part(len(per_hour) + 1, hours_in_run, f"{hour:%Y-%m-%d %H}:00")
+        result = ingest_hour(
+            hour, storage, measured_connection, keys, log=context.log.warning, progress=progress
+        )
         for name in ("files", "read", "valid", "quarantined", "inserted"):
             totals[name] += getattr(result, name)
         reasons.update(result.reasons)

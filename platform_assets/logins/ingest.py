@@ -15,6 +15,7 @@ from platform_assets.logins.messages import read_login_file
 from platform_assets.logins.pii import protect
 from platform_assets.logins.quarantine import QuarantineFile
 from platform_assets.logins.validate import validate_messages
+from platform_assets.progress import ProgressLog
 
 CHUNK_SIZE = 5000
 
@@ -53,9 +54,11 @@ def _rows(valid, keys, hour: datetime):
         )  # fmt: skip
 
 
-def _ingest_file(key, storage, load, quarantine, keys, hour, chunk_size, result: HourResult) -> None:
+def _ingest_file(key, storage, load, quarantine, keys, hour, chunk_size, result: HourResult, progress) -> None:
     with storage.open_read(key) as stream:
         for chunk in _chunks(read_login_file(key, stream), chunk_size):
+            if progress is not None:
+                progress.add(len(chunk))
             validated = validate_messages(chunk)
             load.stage(_rows(validated.valid, keys, hour))
             quarantine.add(validated.quarantined)
@@ -73,6 +76,7 @@ def ingest_hour(
     *,
     chunk_size: int = CHUNK_SIZE,
     log: Callable[[str], None] = lambda _msg: None,
+    progress: ProgressLog | None = None,
 ) -> HourResult:
     """Load every readable file under the hour's landing prefix, in one transaction.
 
@@ -83,14 +87,17 @@ def ingest_hour(
     quarantine = QuarantineFile(quarantine_key(hour), hour)
     with connection() as conn:
         load = UserLoginsLoad(conn)
-        for obj in storage.list_objects(hour_prefix(hour)):
+        objects = list(storage.list_objects(hour_prefix(hour)))  # one hour's files
+        for done, obj in enumerate(objects):
+            if progress is not None:
+                progress.files(done, len(objects))
             if not is_readable(obj.key):
                 result.skipped_files.append(obj.key)
                 log(f"skipping {obj.key}: not a .json/.jsonl login file")
                 continue
             result.files += 1
             try:
-                _ingest_file(obj.key, storage, load, quarantine, keys, hour, chunk_size, result)
+                _ingest_file(obj.key, storage, load, quarantine, keys, hour, chunk_size, result, progress)
             except (OSError, EOFError, zlib.error) as err:
                 # Bad records are quarantined one by one; an unreadable file fails the hour
                 # (and rolls it back) so it can be fixed and re-run, not silently skipped.
