@@ -9,6 +9,7 @@ report per batch (one clock read each); a line goes out when ``SLUICE_PROGRESS_S
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 
@@ -83,3 +84,59 @@ class ProgressLog:
             f"{self.what}: {where}{files}{self.part_records:,} records read{in_run}, "
             f"{rate:,.0f} records/s"
         )
+
+
+class StageProgress:
+    """Progress for work done in a few long calls (a pandas read, a validation, a COPY), where
+    there is no batch loop to report from: ``stage()`` names what is running (a line when the
+    interval has passed since the last one), and a background thread repeats the current
+    stage every interval while it runs. Use as a context manager."""
+
+    def __init__(
+        self,
+        log: Callable[[str], None],
+        what: str,
+        interval: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.log = log
+        self.what = what
+        self.interval = progress_interval() if interval is None else interval
+        self.clock = clock
+        self.started = self.last = clock()
+        self.current = "starting"
+        self.records = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> StageProgress:
+        if self.interval > 0:  # 0 means a line per stage, and no heartbeat
+            self._thread = threading.Thread(target=self._beat, name="sluice-progress", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def stage(self, name: str, records: int | None = None) -> None:
+        with self._lock:
+            self.current = name
+            if records is not None:
+                self.records = records
+            if self.clock() - self.last >= self.interval:
+                self._emit()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.interval):
+            with self._lock:
+                if self.clock() - self.last >= self.interval * 0.9:
+                    self._emit()
+
+    def _emit(self) -> None:
+        self.last = now = self.clock()
+        elapsed = now - self.started
+        rate = f", {self.records / elapsed:,.0f} records/s" if self.records and elapsed > 0 else ""
+        self.log(f"{self.what}: {self.current}, {self.records:,} records, {elapsed:.0f} s so far{rate}")

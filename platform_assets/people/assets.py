@@ -28,6 +28,7 @@ from platform_assets.people.quarantine import (
 )
 from platform_assets.people.read_csv import PersonFileError, read_person_csv
 from platform_assets.people.validate import PersonValidation, validate_persons
+from platform_assets.progress import StageProgress
 from platform_assets.rejected_rows import rejected_rows_schema
 from resources.postgres import PostgresResource, relation_bytes
 from resources.storage import StorageResource
@@ -119,10 +120,17 @@ def person_file(
 ):
     """Validate one landing person file, quarantine its bad rows and upsert the rest, in one
     Postgres transaction (a failure leaves the tables as they were)."""
+    # A big file spends its time in a few long calls: say which one is running.
+    with StageProgress(context.log.info, f"person_file {context.partition_key}") as progress:
+        yield from _ingest_file(context, storage, postgres, progress)
+
+
+def _ingest_file(context, storage: StorageResource, postgres: PostgresResource, progress):
     started = time.perf_counter()
     partition = context.partition_key
     source_key = landing_key(partition)
 
+    progress.stage("reading")
     with storage.open_read(source_key) as stream:
         try:
             raw = read_person_csv(stream, source_key)
@@ -130,12 +138,14 @@ def person_file(
             _quarantine_whole_file(context, storage, partition, source_key, err)
             raise Failure(description=str(err), metadata={"reason": err.reason}) from None
 
+    progress.stage("validating", records=len(raw))
     validation: PersonValidation = validate_persons(raw)
     rows_read = len(raw)
     rows_valid = len(validation.valid)
     rows_quarantined = len(validation.rejected)
     q_key, q_bytes = _write_quarantine(storage, partition, raw, validation.rejected, source_key)
 
+    progress.stage(f"loading {len(validation.valid):,} valid rows into Postgres")
     try:
         with postgres.connection() as conn:
             before = {key: relation_bytes(conn, table) for key, table in TABLES.items()}
@@ -145,6 +155,7 @@ def person_file(
     except psycopg.Error as err:
         raise Failure(description=f"{source_key}: {_describe_load_error(err)}") from None
 
+    progress.stage("done")
     context.log.info(
         f"{source_key}: read {rows_read}, loaded {rows_valid}, quarantined {rows_quarantined} rows"
     )

@@ -72,3 +72,27 @@ def test_quick_runs_stay_quiet(local_storage):
     lines = []
     list(ingest_hours(local_storage, [hour(1, 10)], progress=ProgressLog(lines.append, "x", interval=10)))
     assert lines == []
+
+
+def test_stages_log_on_change_and_a_heartbeat_repeats_a_long_one():
+    import time
+
+    from platform_assets.progress import StageProgress
+
+    lines = []
+    with StageProgress(lines.append, "person_file big.csv", interval=0.05) as progress:
+        progress.stage("reading")
+        time.sleep(0.3)  # one long call: the heartbeat speaks for it
+        progress.stage("validating", records=1_000)
+    beats = [line for line in lines if line.startswith("person_file big.csv: reading, 0 records, ")]
+    assert len(beats) >= 3, lines
+    assert all(re.fullmatch(r"person_file big\.csv: \w+, [\d,]+ records, \d+ s so far.*", line) for line in lines)
+    count = len(lines)
+    time.sleep(0.15)
+    assert len(lines) == count  # the heartbeat stops with the block
+
+    quiet = []
+    with StageProgress(quiet.append, "x", interval=10) as progress:
+        progress.stage("reading")
+        progress.stage("validating", records=5)
+    assert quiet == []  # a quick run says nothing

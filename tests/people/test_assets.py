@@ -72,6 +72,14 @@ def materialization_metadata(result):
     }
 
 
+def test_progress_names_each_stage(instance, storage, postgres, clean_postgres, monkeypatch):
+    monkeypatch.setenv("SLUICE_PROGRESS_SECONDS", "0")  # a line at every stage
+    result = run_file(instance, storage, postgres, "dirty.csv", dirty_file())
+    lines = [e.user_message for e in instance.all_logs(result.run_id)]
+    stages = [line.split(": ", 1)[1].split(",")[0] for line in lines if line.startswith("person_file dirty.csv: ")]
+    assert stages == ["reading", "validating", "loading 5 valid rows into Postgres", "done"]
+
+
 def test_dirty_file_run(instance, storage, postgres, clean_postgres):
     result = run_file(instance, storage, postgres, "dirty.csv", dirty_file())
     meta = materialization_metadata(result)
