@@ -24,7 +24,7 @@ from platform_assets.ingest_metadata import IngestSummary, postgres_location
 from platform_assets.ingest_metadata_values import column_schema, ingest_metadata
 from platform_assets.logins.archive import drain_queue
 from platform_assets.logins.ingest import ingest_hour
-from platform_assets.logins.layout import LANDING_PREFIX, QUARANTINE_PREFIX
+from platform_assets.logins.layout import LANDING_PREFIX
 from platform_assets.logins.partitions import login_arrival_hours
 from platform_assets.logins.quarantine import QUARANTINE_SCHEMA
 from platform_assets.progress import ProgressLog
@@ -37,6 +37,7 @@ GROUP = "logins"
 # Above this share of quarantined messages an hour is flagged: the producer likely changed.
 QUARANTINE_RATE_WARN = 0.05
 USER_LOGINS_TABLE = "user_logins"
+QUARANTINE_PREFIX = "quarantine/logins/"
 USER_LOGINS_COLUMNS = [
     ("id", "bigint"), ("message_id", "text"), ("user_id", "varchar(128)"),
     ("device_type", "varchar(32)"), ("masked_ip", "varchar(256)"),

@@ -33,7 +33,7 @@ def test_a_range_run_logs_progress_by_hour(login_resources, monkeypatch):
     from dagster import DagsterInstance, Definitions
 
     from platform_assets.logins.assets import user_logins
-    from platform_assets.logins.sensors import load_user_logins_job
+    from platform_assets.logins.definitions import load_user_logins_job
 
     monkeypatch.setenv("SLUICE_PROGRESS_SECONDS", "0")  # a line for every chunk
     storage = login_resources["storage"]
