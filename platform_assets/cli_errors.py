@@ -16,11 +16,11 @@ import sys
 from dagster import (
     AssetKey,
     AssetSelection,
+    DagsterInvalidSubsetError,
     Definitions,
     DynamicPartitionsDefinition,
     TimeWindowPartitionsDefinition,
 )
-from dagster._core.errors import DagsterInvalidSubsetError
 
 from platform_assets.arrival_hours import bad_hour_key_message
 

@@ -12,8 +12,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from dagster import AssetKey
-from dagster._core.errors import DagsterInvalidSubsetError
+from dagster import AssetKey, DagsterInvalidSubsetError
 
 from platform_assets.arrival_hours import bad_hour_key_message
 from platform_assets.cli_errors import explain
