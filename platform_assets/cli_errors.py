@@ -1,5 +1,6 @@
-"""One line instead of a traceback when ``dagster asset materialize`` refuses a run before it
-starts: a partition key that is not one of the selection's, or part of a multi-asset.
+"""One line instead of a traceback when ``dagster asset materialize`` (or ``dagster job
+launch/execute``) refuses a run before it starts: a partition key that is not one of the
+selection's, or part of a multi-asset.
 
 Dagster's CLI validates these in its own process, before any of our code runs, and lets its
 exception end the process (50-70 lines, no expected format). The code location is loaded
@@ -17,6 +18,7 @@ from dagster import (
     AssetKey,
     AssetSelection,
     DagsterInvalidSubsetError,
+    DagsterUnknownPartitionError,
     Definitions,
     DynamicPartitionsDefinition,
     TimeWindowPartitionsDefinition,
@@ -24,19 +26,28 @@ from dagster import (
 
 from platform_assets.arrival_hours import bad_hour_key_message
 
-_PARTITION_KEY = re.compile(r"partition key `([^`]*)`")
+_PARTITION_KEY = re.compile(r"partition (?:with )?key `([^`]*)`")
 _MULTI_ASSET = re.compile(r"AssetsDefinition '([^']+)'.* does not support subsetting", re.DOTALL)
 _NO_PARTITION = "Asset has partitions, but no '--partition' option was provided"
 
 
-def _selected_keys(defs: Definitions, argv: list[str]) -> list[AssetKey]:
-    """The asset keys of the command line's ``--select`` (empty when there is none)."""
+def _option(argv: list[str], *names: str) -> str | None:
     for i, arg in enumerate(argv):
-        value = argv[i + 1] if arg == "--select" and i + 1 < len(argv) else None
-        value = arg.removeprefix("--select=") if arg.startswith("--select=") else value
-        if value:
-            selection = AssetSelection.from_coercible(value.split(","))
-            return sorted(selection.resolve(defs.resolve_asset_graph(), allow_missing=True))
+        if arg in names and i + 1 < len(argv):
+            return argv[i + 1]
+        for name in names:
+            if arg.startswith(f"{name}="):
+                return arg.split("=", 1)[1]
+    return None
+
+
+def _selected_keys(defs: Definitions, argv: list[str]) -> list[AssetKey]:
+    """The asset keys of the command line's ``--select``, or of its job (``-j``)."""
+    if value := _option(argv, "--select"):
+        selection = AssetSelection.from_coercible(value.split(","))
+        return sorted(selection.resolve(defs.resolve_asset_graph(), allow_missing=True))
+    if job := _option(argv, "-j", "--job"):
+        return sorted(defs.resolve_job_def(job).asset_layer.executable_asset_keys)
     return []
 
 
@@ -77,6 +88,8 @@ def partial_selection_message(defs: Definitions, node_name: str) -> str | None:
 def explain(exc: BaseException, defs: Definitions, argv: list[str]) -> str | None:
     """The one line to print for ``exc``, or None when it is not one of these refusals."""
     text = str(exc)
+    if isinstance(exc, DagsterUnknownPartitionError) and (match := _PARTITION_KEY.search(text)):
+        return bad_partition_message(defs, match.group(1), argv)
     if isinstance(exc, DagsterInvalidSubsetError):
         if match := _PARTITION_KEY.search(text):
             return bad_partition_message(defs, match.group(1), argv)

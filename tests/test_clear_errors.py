@@ -157,3 +157,12 @@ def test_unreachable_postgres_in_process_names_the_resource_url():
 )
 def test_hour_key_messages(key, expected):
     assert expected in bad_hour_key_message(key, "2025-01-01-00:00", "2026-01-01-00:00")
+
+
+def test_an_unknown_partition_of_a_job_is_explained_too():
+    from dagster import DagsterUnknownPartitionError
+
+    error = DagsterUnknownPartitionError("Could not find a partition with key `2025-01-01T00`.")
+    message = explain(error, defs, ["dagster", "job", "backfill", "-j", "ingest_events_job"])
+    assert message.startswith("partition key '2025-01-01T00' is not an hour: use YYYY-MM-DD-HH:00")
+    assert message.endswith("[events_lake, quarantined_events]")
