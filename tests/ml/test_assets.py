@@ -63,7 +63,7 @@ def test_http_pull_is_stored_by_hash_then_trained_versioned_and_promoted(
     assert (dataset["records_read"], dataset["valid"], dataset["quarantined"]) == (150, 149, 1)
     assert_ingest_metadata(dataset, row_count=149)
     assert dataset["dagster/uri"] == storage.uri(dataset["path"])
-    assert dataset["bytes_written"] == len(shared_iris.read_bytes()) + len(
+    assert dataset["bytes_written"] == len(iris_csv.read_bytes()) + len(
         storage.read_bytes(dataset["quarantine_path"])
     )
 
