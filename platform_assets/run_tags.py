@@ -12,8 +12,9 @@ from __future__ import annotations
 KIND_TAG = "sluice/kind"
 K8S_CONFIG_TAG = "dagster-k8s/config"
 
-INGEST = "ingest"
-CATALOG = "catalog"
+INGEST = "ingest"  # landing files / queue messages -> lake and tables (queue-limited)
+TRANSFORM = "transform"  # what reads the lake and tables: marts, KPIs, the user-keyed copy
+CATALOG = "catalog"  # the DuckDB catalog rebuild: one writer of one file (queue-limited)
 
 
 def _pod(cpu_request: str, memory_request: str, cpu_limit: str, memory_limit: str) -> dict:
@@ -29,6 +30,7 @@ def _pod(cpu_request: str, memory_request: str, cpu_limit: str, memory_limit: st
 
 POD_RESOURCES = {
     INGEST: _pod("2", "4Gi", "2", "6Gi"),
+    TRANSFORM: _pod("1", "2Gi", "2", "4Gi"),
     CATALOG: _pod("500m", "1Gi", "1", "2Gi"),
 }
 
@@ -41,6 +43,7 @@ def run_tags(kind: str) -> dict:
 
 
 INGEST_RUN_TAGS = run_tags(INGEST)
+TRANSFORM_RUN_TAGS = run_tags(TRANSFORM)
 CATALOG_RUN_TAGS = run_tags(CATALOG)
 
 
