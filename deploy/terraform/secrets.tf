@@ -10,7 +10,7 @@ locals {
 }
 
 resource "aws_secretsmanager_secret" "sluice" {
-  # checkov:skip=CKV2_AWS_57:Not rotated by a Lambda: PII keys rotate by adding the old key to SLUICE_PII_PREVIOUS_ENCRYPTION_KEYS (docs/logins.md), database users by the runbook in docs/deploy.md; the RDS master password is rotated by RDS itself.
+  # checkov:skip=CKV2_AWS_57:Not rotated by a Lambda: PII keys rotate by moving the old key into previous_encryption_keys of the same secret (docs/deploy.md), database users by the runbook in docs/deploy.md; the RDS master password is rotated by RDS itself.
   for_each                = local.secrets
   name                    = "${var.name}/${each.key}"
   description             = each.value
