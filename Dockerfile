@@ -33,6 +33,7 @@ COPY platform_assets ./platform_assets
 COPY resources ./resources
 COPY sensors ./sensors
 COPY ml ./ml
+COPY tools ./tools
 COPY jobs ./jobs
 COPY dbt ./dbt
 RUN pip install --no-deps -e .

@@ -39,7 +39,7 @@ def say(message: str) -> None:
 
 def databases(env) -> tuple[str, str]:
     """(app URL, Dagster URL) on the chosen server, created if missing."""
-    from resources.embedded_postgres import create_database, with_database
+    from tools.embedded_postgres import create_database, with_database
 
     server = env.get("SLUICE_POSTGRES_URL") or DEFAULT_SERVER
     try:
@@ -71,8 +71,8 @@ def start_moto():
 
 
 def land_sample_events(settings: TopologySettings) -> dict:
-    from platform_assets.events.generate import generate_events
     from resources.storage import StorageResource
+    from tools.generate.events import generate_events
 
     storage = StorageResource(url=settings.storage_url, s3_endpoint_url=settings.s3_endpoint)
     return generate_events(storage, events=20_000, start="2025-01-01T00", hours=2, seed=1)

@@ -14,13 +14,13 @@ import time
 import psycopg
 import pytest
 
-from platform_assets.events.generate import generate_events
 from resources.migrations import apply_migrations
 from resources.secrets import new_key
 from resources.storage import StorageResource
 from tests.events.lake_queries import query
 from tests.people.person_files import csv_bytes
 from tools.dagster_ui_api import DagsterUiApi
+from tools.generate.events import generate_events
 from tools.prod_topology import COMPUTE_LOGS_PREFIX, Topology, TopologySettings
 
 INGEST_LIMIT = 2  # deploy/dagster.yaml's tag_concurrency_limits for sluice/kind: ingest
@@ -115,7 +115,6 @@ def test_backfill_and_person_files_through_the_ui_api(topology):
     runs = api.wait_for_runs(run_ids, timeout=150, on_poll=watch)
     failed = {r["jobName"]: r["status"] for r in runs if r["status"] != "SUCCESS"}
     assert not failed, f"runs failed: {failed}; logs under {topology.log_dir}"
-    assert api.wait_for_backfill(backfill_id, timeout=60) in {"COMPLETED", "COMPLETED_SUCCESS"}
 
     # Queued, then run within the limit: every run carries the tag the limit is keyed on.
     assert "QUEUED" in seen_statuses
