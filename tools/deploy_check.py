@@ -27,7 +27,8 @@ SCANS = [
     ("secrets", ["-d", "deploy", "-f", "Dockerfile", "--framework", "secrets"]),
 ]
 STATIC_TESTS = ["tests/deploy/test_terraform.py", "tests/deploy/test_helm.py",
-                "tests/deploy/test_image.py", "tests/deploy/test_environment.py"]
+                "tests/deploy/test_image.py", "tests/deploy/test_environment.py",
+                "tests/deploy/test_lock.py"]
 
 
 def ensure_checkov() -> Path:

@@ -7,7 +7,8 @@ logs in an S3 bucket served by moto on 127.0.0.1 (in memory: gone when this stop
 run; two hours of sample events land in the bucket so raw_events_sensor has work to queue.
 
 Postgres: the server of SLUICE_POSTGRES_URL if set, else postgresql://postgres@127.0.0.1:5432;
-databases `sluice_prod_local` (app) and `sluice_prod_local_dagster` are created on it.
+databases `sluice_prod_local` (app) and `sluice_prod_local_dagster` are made afresh on it at
+every start, as the in-memory bucket is.
 Ctrl-C or SIGTERM stops everything.
 """
 
@@ -38,11 +39,19 @@ def say(message: str) -> None:
 
 
 def databases(env) -> tuple[str, str]:
-    """(app URL, Dagster URL) on the chosen server, created if missing."""
-    from tools.embedded_postgres import create_database, with_database
+    """(app URL, Dagster URL) on the chosen server, created empty.
+
+    The S3 side (moto) starts empty every time, so the databases of this launcher do too:
+    sensor cursors or tables left from an earlier session would describe files that are gone.
+    A database named by SLUICE_POSTGRES_URL is the user's and is left as it is.
+    """
+    from tools.embedded_postgres import create_database, drop_database, with_database
 
     server = env.get("SLUICE_POSTGRES_URL") or DEFAULT_SERVER
     try:
+        own = [DAGSTER_DB] if env.get("SLUICE_POSTGRES_URL") else [APP_DB, DAGSTER_DB]
+        for name in own:
+            drop_database(server, name)
         app = env.get("SLUICE_POSTGRES_URL") or create_database(server, APP_DB)
         return app, create_database(server, DAGSTER_DB)
     except Exception as err:  # psycopg's message names the server, not what we needed
