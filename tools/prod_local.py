@@ -6,9 +6,10 @@ storage and the app tables in a Postgres server reached over TCP as RDS is, data
 logs in an S3 bucket served by moto on 127.0.0.1 (in memory: gone when this stops). Sensors
 run; two hours of sample events land in the bucket so raw_events_sensor has work to queue.
 
-Postgres: the server of SLUICE_POSTGRES_URL if set, else postgresql://postgres@127.0.0.1:5432;
-databases `sluice_prod_local` (app) and `sluice_prod_local_dagster` are made afresh on it at
-every start, as the in-memory bucket is.
+Postgres: the server of SLUICE_POSTGRES_URL if set, else postgresql://postgres@127.0.0.1:5432,
+else the project's embedded Postgres (.sluice/prod-local/postgres); databases
+`sluice_prod_local` (app) and `sluice_prod_local_dagster` are made afresh on it at every start,
+as the in-memory bucket is.
 Ctrl-C or SIGTERM stops everything.
 """
 
@@ -20,6 +21,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python tools/prod_local.py` as well as `-m tools.prod_local`
@@ -32,14 +34,34 @@ APP_DB = "sluice_prod_local"
 DAGSTER_DB = "sluice_prod_local_dagster"
 BUCKET = "sluice-prod-local"
 HOME = ROOT / ".sluice" / "prod-local" / "dagster_home"
+EMBEDDED_DIR = ROOT / ".sluice" / "prod-local" / "postgres"
 
 
 def say(message: str) -> None:
     print(f"[prod-local] {message}", flush=True)
 
 
-def databases(env) -> tuple[str, str]:
-    """(app URL, Dagster URL) on the chosen server, created empty.
+def postgres_server(env):
+    """(server URL, embedded server to stop or None): SLUICE_POSTGRES_URL's server, else one
+    on 127.0.0.1:5432, else the project's embedded Postgres (reached over a loopback TCP
+    forward, as deploy/dagster.yaml wants a host and port)."""
+    import psycopg
+
+    from tools.embedded_postgres import start_embedded_postgres
+
+    if env.get("SLUICE_POSTGRES_URL"):
+        return env["SLUICE_POSTGRES_URL"], None
+    try:
+        psycopg.connect(DEFAULT_SERVER, connect_timeout=3).close()
+        return DEFAULT_SERVER, None
+    except psycopg.Error:
+        say(f"no Postgres at {DEFAULT_SERVER}: starting the embedded one in {EMBEDDED_DIR}")
+        server = start_embedded_postgres(EMBEDDED_DIR)
+        return server.url, server
+
+
+def databases(env, server: str) -> tuple[str, str]:
+    """(app URL, Dagster URL) on the server, created empty.
 
     The S3 side (moto) starts empty every time, so the databases of this launcher do too:
     sensor cursors or tables left from an earlier session would describe files that are gone.
@@ -47,7 +69,6 @@ def databases(env) -> tuple[str, str]:
     """
     from tools.embedded_postgres import create_database, drop_database, with_database
 
-    server = env.get("SLUICE_POSTGRES_URL") or DEFAULT_SERVER
     try:
         own = [DAGSTER_DB] if env.get("SLUICE_POSTGRES_URL") else [APP_DB, DAGSTER_DB]
         for name in own:
@@ -56,9 +77,9 @@ def databases(env) -> tuple[str, str]:
         return app, create_database(server, DAGSTER_DB)
     except Exception as err:  # psycopg's message names the server, not what we needed
         raise TopologyError(
-            f"no Postgres server to use at {with_database(server, '')}: {err}".strip()
-            + "\n  make prod-local needs a Postgres server over TCP (production's RDS): start "
-            "one or set SLUICE_POSTGRES_URL to a database on one."
+            f"cannot create databases on {with_database(server, '')}: {err}".strip()
+            + "\n  Set SLUICE_POSTGRES_URL to a database on a server where you may create "
+            "databases."
         ) from None
 
 
@@ -100,9 +121,10 @@ def run(port: int, sample: bool) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: stop.set())
 
-    moto = topology = None
+    moto = topology = embedded = None
     try:
-        app_url, dagster_url = databases(env)
+        server, embedded = postgres_server(env)
+        app_url, dagster_url = databases(env, server)
         moto, endpoint = start_moto()
         settings = TopologySettings(
             home=HOME, app_postgres_url=app_url, dagster_postgres_url=dagster_url,
@@ -110,7 +132,8 @@ def run(port: int, sample: bool) -> int:
             extra_env=ensure_dev_keys(ROOT / ".sluice" / "dev-pii-keys.json"),
         )
         say(f"S3 (moto, in memory): {endpoint}, bucket {BUCKET}; storage {settings.storage_url}")
-        say(f"Postgres: app {app_url.rsplit('/', 1)[-1]}, Dagster {DAGSTER_DB}")
+        app_db = urlsplit(app_url).path.lstrip("/")
+        say(f"Postgres: app database {app_db}, Dagster database {DAGSTER_DB}")
         say(f"DAGSTER_HOME={HOME} (deploy/dagster.yaml); process logs in {HOME / 'logs'}")
         topology = Topology(settings, env)
         say("starting code server, webserver, daemon ...")
@@ -132,6 +155,8 @@ def run(port: int, sample: bool) -> int:
             topology.stop()
         if moto is not None:
             moto.stop()
+        if embedded is not None:
+            embedded.stop()
         say("stopped")
 
 

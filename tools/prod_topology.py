@@ -22,7 +22,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTANCE_YAML = ROOT / "deploy" / "dagster.yaml"
@@ -43,13 +43,38 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def unix_socket_of(postgres_url: str) -> Path | None:
+    """The socket file of a URL like postgresql://user@/db?host=/dir (None for a TCP URL)."""
+    parts = urlsplit(postgres_url)
+    query = parse_qs(parts.query)
+    directory = query.get("host", [""])[0]
+    if parts.hostname or not directory.startswith("/"):
+        return None
+    return Path(directory) / f".s.PGSQL.{parts.port or query.get('port', ['5432'])[0]}"
+
+
+def over_tcp(postgres_url: str) -> str:
+    """The URL itself if it is TCP; else a loopback port forwarded to its Unix socket (the
+    embedded Postgres of a test session listens on a socket only, and deploy/dagster.yaml
+    takes a host and port, as RDS has)."""
+    socket_file = unix_socket_of(postgres_url)
+    if socket_file is None:
+        return postgres_url
+    from tools.tcp_forward import start_tcp_forward
+
+    port = free_port()
+    start_tcp_forward(port, socket_file)  # a daemon thread of this process
+    parts = urlsplit(postgres_url)
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = f"{userinfo}@{HOST}:{port}" if userinfo else f"{HOST}:{port}"
+    return urlunsplit(parts._replace(netloc=netloc, query=""))
+
+
 def dagster_pg_env(postgres_url: str) -> dict[str, str]:
     """DAGSTER_PG_* of deploy/dagster.yaml from a TCP Postgres URL (any postgresql scheme)."""
     parts = urlsplit(postgres_url)
-    if not parts.hostname or parts.hostname.startswith("/"):
-        raise TopologyError(
-            f"Dagster's database must be reachable over TCP (host:port), as RDS is: {parts.netloc!r}"
-        )
+    if not parts.hostname:
+        raise TopologyError(f"Dagster's database needs a host and port, as RDS has: {parts.netloc!r}")
     return {
         "DAGSTER_PG_HOST": parts.hostname,
         "DAGSTER_PG_PORT": str(parts.port or 5432),
@@ -88,7 +113,7 @@ class TopologySettings:
 def process_env(settings: TopologySettings, base: dict[str, str] | None = None) -> dict[str, str]:
     """Environment of all three processes (and so of every run): variables only, as in prod."""
     env = dict(os.environ if base is None else base)
-    env.update(dagster_pg_env(settings.dagster_postgres_url))
+    env.update(dagster_pg_env(over_tcp(settings.dagster_postgres_url)))
     env.update(
         {
             "DAGSTER_HOME": str(settings.home),
