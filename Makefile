@@ -17,9 +17,10 @@ $(VENV)/.installed: pyproject.toml requirements-dev.lock
 	$(BIN)/pip check
 	touch $@
 
-## regenerate requirements.lock (image) and requirements-dev.lock (make install, CI) with uv
+## regenerate requirements.lock (image) and requirements-dev.lock (make install, CI) with uv;
+## UPGRADE=1 moves every pin to the newest allowed version
 lock:
-	$(PYTHON) tools/lock.py
+	$(PYTHON) tools/lock.py $(if $(UPGRADE),--upgrade)
 
 ## dagster dev on embedded defaults: UI on http://127.0.0.1:3000, sensors running
 dev: install

@@ -11,7 +11,8 @@ the best version across them as pip does (uv's default would stop at the first i
 has a name at all). The lock holds versions, not hashes: the local mirrors serve their own
 builds of some wheels, whose hashes differ from PyPI's.
 
-Usage: python tools/lock.py [--uv PATH]   (default: uv from .venv-tools, installed if absent)
+Usage: python tools/lock.py [--upgrade] [--uv PATH]   (`make lock`, `make lock UPGRADE=1`; uv comes
+from .venv-tools, installed there if absent)
 """
 
 from __future__ import annotations
@@ -82,14 +83,19 @@ def compile_lock(uv: Path, output: Path, sources: list[str], extra_args: list[st
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--uv", type=Path, help="uv executable (default: .venv-tools/bin/uv)")
+    parser.add_argument("--upgrade", action="store_true",
+                        help="move every pin to the newest allowed version (default: keep the "
+                             "current pins and only resolve what pyproject.toml changed)")
     args = parser.parse_args(argv)
     uv = args.uv or ensure_uv()
     sources = configured_pip_sources()
     env_note = " ".join(sources) or "PyPI only"
     print(f"[lock] resolving with uv from: {env_note}", flush=True)
-    # Upgrade on purpose: `make lock` is how versions move; the old lock must not hold them back.
-    compile_lock(uv, RUNTIME_LOCK, sources, ["--upgrade"])
-    compile_lock(uv, DEV_LOCK, sources, ["--upgrade", "--extra", "test", "--constraints",
+    # Without --upgrade uv prefers the versions already in each output file (as pip-tools does),
+    # so adding one dependency does not move all the others.
+    upgrade = ["--upgrade"] if args.upgrade else []
+    compile_lock(uv, RUNTIME_LOCK, sources, upgrade)
+    compile_lock(uv, DEV_LOCK, sources, [*upgrade, "--extra", "test", "--constraints",
                                          RUNTIME_LOCK.name])
     for lock in (RUNTIME_LOCK, DEV_LOCK):
         pins = [ln for ln in lock.read_text().splitlines() if "==" in ln and not ln.startswith("#")]
