@@ -28,6 +28,7 @@ from dagster import (
 )
 
 from platform_assets.jobs.job_file import JobFileProblem, JobSpec, parse_job_file
+from platform_assets.run_tags import pod_tags_for
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 JOBS_DIR_VARIABLE = "SLUICE_JOBS_DIR"
@@ -107,7 +108,7 @@ def declared_jobs_definitions(domain_defs: Definitions, directory: Path | None =
             name=spec.name,
             selection=selection,
             description=spec.description or f"Declared in {spec.path.name}.",
-            tags={**spec.tags, SOURCE_TAG: spec.path.name},
+            tags={**pod_tags_for(spec.tags), **spec.tags, SOURCE_TAG: spec.path.name},
         )
         jobs.append(job)
         if spec.cron:
