@@ -21,6 +21,7 @@ from platform_assets.file_partitions import UnsafePartitionKey, checked_partitio
 from platform_assets.ingest_metadata import IngestSummary, postgres_location
 from platform_assets.ingest_metadata_values import column_schema, ingest_metadata
 from platform_assets.people.partitions import landing_key, person_files
+from platform_assets.people.pipeline import validate_and_load
 from platform_assets.people.quarantine import (
     parquet_bytes,
     quarantine_key,
@@ -28,7 +29,6 @@ from platform_assets.people.quarantine import (
     whole_file_rejection,
 )
 from platform_assets.people.read_csv import PersonFileError, read_person_csv
-from platform_assets.people.pipeline import validate_and_load
 from platform_assets.people.validate import PersonValidation
 from platform_assets.progress import StageProgress
 from platform_assets.rejected_rows import rejected_rows_schema
