@@ -28,7 +28,7 @@ from dagster import (
     sensor,
 )
 
-from platform_assets.file_partitions import CUSTOMER_FILES
+from platform_assets.file_partitions import CUSTOMER_FILES, FILE_NAME_RULE
 from resources.storage import StorageResource
 from sensors.landing_listing import new_file_partitions
 
@@ -53,6 +53,7 @@ def customer_files_sensor(context: SensorEvaluationContext, storage: StorageReso
     new_partitions, last_key = new_file_partitions(
         storage, CUSTOMER_FILES.prefix, context.cursor or None, MAX_KEYS_PER_TICK,
         CUSTOMER_FILES.partition_for_key,
+        on_skipped=lambda key: context.log.warning(f"ignoring {key}: not a landing file ({FILE_NAME_RULE})"),
     )
     if not new_partitions:
         return SensorResult(skip_reason=f"no new files under {CUSTOMER_FILES.prefix}", cursor=last_key)

@@ -129,14 +129,17 @@ def new_file_partitions(
     after: str | None,
     limit: int,
     partition_for_key: Callable[[str], str | None],
+    on_skipped: Callable[[str], None] = lambda _key: None,
 ) -> tuple[list[str], str | None]:
     """Partitions of the files listed after ``after`` (at most ``limit`` keys), and the last
     key listed: the next tick's ``after``. For flat landing folders with one partition per file;
-    keys that are not such files are passed over but still move the cursor."""
+    keys that are not such files are passed to ``on_skipped`` and still move the cursor."""
     last, partitions = after, []
     for obj in storage.list_objects(prefix, start_after=after, limit=limit):
         last = obj.key
         partition = partition_for_key(obj.key)
         if partition is not None:
             partitions.append(partition)
+        else:
+            on_skipped(obj.key)
     return partitions, last

@@ -15,7 +15,7 @@ from dagster import (
     sensor,
 )
 
-from platform_assets.file_partitions import PERSON_FILES
+from platform_assets.file_partitions import FILE_NAME_RULE, PERSON_FILES
 from resources.storage import StorageResource
 from sensors.landing_listing import new_file_partitions
 
@@ -64,7 +64,8 @@ def _files_without_partition(storage: StorageResource, known: set[str]) -> list[
 def person_files_sensor(context: SensorEvaluationContext, storage: StorageResource):
     cursor = PersonFilesCursor.parse(context.cursor)
     new_partitions, last_key = new_file_partitions(
-        storage, PERSON_FILES.prefix, cursor.after, MAX_KEYS_PER_TICK, PERSON_FILES.partition_for_key
+        storage, PERSON_FILES.prefix, cursor.after, MAX_KEYS_PER_TICK, PERSON_FILES.partition_for_key,
+        on_skipped=lambda key: context.log.warning(f"ignoring {key}: not a landing file ({FILE_NAME_RULE})"),
     )
     cursor.after = last_key
 

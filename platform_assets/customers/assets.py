@@ -47,6 +47,7 @@ from platform_assets.customers.read_csv import (
 )
 from platform_assets.customers.shell_future_flags import shell_future_count
 from platform_assets.customers.validate import validate_customers
+from platform_assets.file_partitions import UnsafePartitionKey, checked_partition_key
 from platform_assets.ingest_metadata import IngestSummary
 from platform_assets.ingest_metadata_values import column_schema, ingest_metadata
 from resources.storage import StorageResource
@@ -81,7 +82,8 @@ CUSTOMER_SPECS = [
         description=(
             "Cleaned customers, `curated/customers/customers_csv/<stem>.csv`: id, name (Title "
             "Case), email (trimmed, lowercase), email_masked, timestamp (ISO UTC), is_future "
-            "(after the ingestion time) and the file's extra columns. Valid, de-duplicated rows only."
+            "(after the ingestion time) and the file's extra columns. Valid, de-duplicated rows "
+            "only; a cell that a spreadsheet would run as a formula starts with `'`."
         ),
         group_name="customers",
         kinds={"csv"},
@@ -186,7 +188,10 @@ def _quarantine_result(
 def customer_file(context: AssetExecutionContext, storage: StorageResource) -> Iterator:
     """Back up, validate, clean and mask one landing customer file (one partition)."""
     started = time.perf_counter()
-    partition = context.partition_key
+    try:
+        partition = checked_partition_key(customer_files.name, context.partition_key)
+    except UnsafePartitionKey as err:
+        raise Failure(description=str(err)) from None
     source_key = landing_key(partition)
     file_stem = stem(partition)
 

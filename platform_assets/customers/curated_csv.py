@@ -1,8 +1,15 @@
-"""The cleaned CSV of one file: normalised values, a masked email and the future flag."""
+"""The cleaned CSV of one file: normalised values, a masked email and the future flag.
+
+Cells are neutralised against formula injection (OWASP "CSV Injection"): a cell starting
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` so a
+spreadsheet shows it as text instead of running it. A plain number (``-12.5``) is left as
+it is: no spreadsheet runs it, and it stays a number.
+"""
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TextIO
@@ -12,6 +19,15 @@ from platform_assets.customers.timestamps import format_timestamp, is_future
 from platform_assets.customers.validate import CleanCustomer
 
 CURATED_COLUMNS = ("id", "name", "email", "email_masked", "timestamp", "is_future")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def neutralised(cell: str) -> str:
+    """``cell`` safe to open in a spreadsheet (see the module docstring)."""
+    if cell.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
 
 
 def curated_header(extra_columns: Sequence[str]) -> list[str]:
@@ -35,15 +51,14 @@ def write_curated_csv(
     for row in rows:
         flagged = is_future(row.timestamp, ingested_at)
         future += flagged
-        writer.writerow(
-            [
-                row.id,
-                row.name,
-                row.email,
-                mask_email(row.email),
-                format_timestamp(row.timestamp),
-                "true" if flagged else "false",
-                *row.extras,
-            ]
-        )
+        cells = [
+            row.id,
+            row.name,
+            row.email,
+            mask_email(row.email),
+            format_timestamp(row.timestamp),
+            "true" if flagged else "false",
+            *row.extras,
+        ]
+        writer.writerow([neutralised(cell) for cell in cells])
     return future

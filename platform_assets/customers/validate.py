@@ -6,6 +6,8 @@ Reason codes (stable: they are quarantine data and metadata keys):
                          be matched to columns, so no other check runs on it
 - ``missing:<column>``   id, name, email or timestamp is null: empty or only whitespace, or
                          one of the tokens null / none / nan / n/a (any case)
+- ``nul_byte:<column>``  a NUL character in any column (extras included): no CSV or Parquet
+                         reader downstream handles it the same way
 - ``invalid_email``      not a syntactically valid address (email-validator, no DNS lookup);
                          a mask needs ``local@domain.tld``
 - ``invalid_timestamp``  not in the grammar of timestamps.py
@@ -87,6 +89,7 @@ def check_row(parsed: CustomerFile, row: RawRow) -> tuple[list[str], CleanCustom
         return [WRONG_FIELD_COUNT], None
     values = dict(zip(parsed.header, row.fields))
     reasons = [missing(c) for c in REQUIRED_COLUMNS if is_null(values[c])]
+    reasons += [f"nul_byte:{c}" for c in parsed.header if "\x00" in values[c]]
     email = normalise_email(values["email"])
     if missing("email") not in reasons and not is_valid_email(email):
         reasons.append(INVALID_EMAIL)

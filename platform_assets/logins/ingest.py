@@ -14,7 +14,7 @@ from platform_assets.logins.load import UserLoginsLoad
 from platform_assets.logins.messages import read_login_file
 from platform_assets.logins.pii import protect
 from platform_assets.logins.quarantine import QuarantineFile
-from platform_assets.logins.validate import validate_messages
+from platform_assets.logins.validate import QuarantinedLogin, validate_messages
 from platform_assets.progress import ProgressLog
 
 CHUNK_SIZE = 5000
@@ -54,18 +54,31 @@ def _rows(valid, keys, hour: datetime):
         )  # fmt: skip
 
 
-def _ingest_file(key, storage, load, quarantine, keys, hour, chunk_size, result: HourResult, progress) -> None:
+def _ingest_file(key, storage, load, quarantine, keys, hour, chunk_size, result: HourResult, progress, log) -> None:
     with storage.open_read(key) as stream:
         for chunk in _chunks(read_login_file(key, stream), chunk_size):
             if progress is not None:
                 progress.add(len(chunk))
             validated = validate_messages(chunk)
-            load.stage(_rows(validated.valid, keys, hour))
-            quarantine.add(validated.quarantined)
+            refused = load.stage(_rows(validated.valid, keys, hour))
+            rejected = validated.quarantined + _refused_logins(chunk, refused, log)
+            quarantine.add(rejected)
             result.read += len(chunk)
-            result.valid += len(validated.valid)
-            result.quarantined += len(validated.quarantined)
-            result.reasons.update(r for q in validated.quarantined for r in q.reasons)
+            result.valid += len(validated.valid) - len(refused)
+            result.quarantined += len(rejected)
+            result.reasons.update(r for q in rejected for r in q.reasons)
+
+
+def _refused_logins(chunk, refused, log) -> list[QuarantinedLogin]:
+    """Rows Postgres refused after validation, as quarantine records named by file and line."""
+    if not refused:
+        return []
+    by_position = {(m.source_key, m.source_line): m for m in chunk}
+    out = []
+    for row in refused:
+        log(f"{row.source_key} line {row.source_line}: Postgres refused the message ({row.reason}); quarantined")
+        out.append(QuarantinedLogin(by_position[(row.source_key, row.source_line)], (row.reason,)))
+    return out
 
 
 def ingest_hour(
@@ -97,7 +110,7 @@ def ingest_hour(
                 continue
             result.files += 1
             try:
-                _ingest_file(obj.key, storage, load, quarantine, keys, hour, chunk_size, result, progress)
+                _ingest_file(obj.key, storage, load, quarantine, keys, hour, chunk_size, result, progress, log)
             except (OSError, EOFError, zlib.error) as err:
                 # Bad records are quarantined one by one; an unreadable file fails the hour
                 # (and rolls it back) so it can be fixed and re-run, not silently skipped.

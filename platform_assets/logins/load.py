@@ -3,11 +3,18 @@
 Everything happens on the caller's connection, inside the caller's transaction, so an hour
 is loaded completely or not at all. ``ON CONFLICT (message_id) DO NOTHING`` makes redelivered
 messages and re-runs no-ops: the first copy of a message wins and nothing is updated.
+
+Should Postgres refuse a staged row that validation let through, the COPY runs in a
+savepoint and the batch is bisected down to the refused rows, which :meth:`stage` returns
+(file, line and SQLSTATE) for quarantine; every other row is staged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import psycopg
 
 COLUMNS = (
     "message_id", "user_id", "device_type", "masked_ip", "masked_device_id", "locale",
@@ -15,6 +22,24 @@ COLUMNS = (
     "mask_key_id", "arrival_hour", "received_at", "source_key", "source_line",
 )  # fmt: skip
 _COLUMN_LIST = ", ".join(COLUMNS)
+_MESSAGE_ID, _SOURCE_KEY, _SOURCE_LINE = (
+    COLUMNS.index("message_id"), COLUMNS.index("source_key"), COLUMNS.index("source_line")
+)
+# Errors caused by a row's values (data exception, integrity, limits): worth isolating.
+ROW_ERRORS = (psycopg.errors.DataError, psycopg.errors.IntegrityError, psycopg.errors.ProgramLimitExceeded)
+
+
+@dataclass(frozen=True)
+class RefusedLogin:
+    message_id: str
+    source_key: str
+    source_line: int
+    reason: str  # postgres:<SQLSTATE>
+
+
+def _reason(err: psycopg.Error) -> str:
+    # psycopg refuses some values itself (a NUL byte) with no SQLSTATE: its class is 22.
+    return f"postgres:{err.sqlstate or '22000'}"
 
 
 class UserLoginsLoad:
@@ -26,15 +51,36 @@ class UserLoginsLoad:
         # Dropped explicitly after the upsert, so several loads can share one transaction.
         conn.execute(f"create temp table user_logins_staging as select {_COLUMN_LIST} from user_logins with no data")
 
-    def stage(self, rows: Iterable[tuple]) -> int:
-        count = 0
+    def stage(self, rows: Iterable[tuple]) -> list[RefusedLogin]:
+        """COPY ``rows`` (in COLUMNS order) into staging; return the rows Postgres refused."""
+        refused: list[RefusedLogin] = []
+        self._stage_isolating(list(rows), refused)
+        return refused
+
+    def _copy(self, rows: Sequence[tuple]) -> None:
         with self.conn.cursor() as cur:
             with cur.copy(f"copy user_logins_staging ({_COLUMN_LIST}) from stdin") as copy:
                 for row in rows:
                     copy.write_row(row)
-                    count += 1
-        self.staged += count
-        return count
+
+    def _stage_isolating(self, rows: Sequence[tuple], refused: list[RefusedLogin]) -> None:
+        if not rows:
+            return
+        try:
+            with self.conn.transaction():  # a savepoint: a refused COPY undoes only itself
+                self._copy(rows)
+            self.staged += len(rows)
+            return
+        except ROW_ERRORS as err:
+            if len(rows) == 1:
+                row = rows[0]
+                refused.append(
+                    RefusedLogin(row[_MESSAGE_ID], row[_SOURCE_KEY], row[_SOURCE_LINE], _reason(err))
+                )
+                return
+        middle = len(rows) // 2
+        self._stage_isolating(rows[:middle], refused)
+        self._stage_isolating(rows[middle:], refused)
 
     def upsert(self) -> int:
         """Insert the staged rows not yet in user_logins; return how many were new."""

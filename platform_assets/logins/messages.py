@@ -9,6 +9,7 @@ re-reading the same file yields the same ids, and the load stays idempotent.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from datetime import datetime
 from typing import IO, Optional
 
 import orjson
+
+INVALID_UTF8 = "body:invalid_utf8"
 
 
 @dataclass(frozen=True, repr=False)
@@ -26,6 +29,8 @@ class LoginMessage:
     # 1-based line number in .jsonl files, 0-based element index in a JSON array file.
     source_line: int
     received_at: Optional[datetime] = None
+    # Set when the record cannot be a message at all (e.g. "body:invalid_utf8"): quarantined.
+    problem: Optional[str] = None
 
     def __repr__(self) -> str:
         return f"LoginMessage({self.message_id!r}, {self.source_key}:{self.source_line})"
@@ -46,6 +51,14 @@ def _parse_time(value) -> Optional[datetime]:
 
 def _from_line(source_key: str, position: int, line: bytes) -> LoginMessage:
     try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        # Kept with the bad bytes escaped (as \xff), never replaced by U+FFFD and loaded.
+        text = line.decode("utf-8", errors="backslashreplace").strip()
+        return LoginMessage(
+            derived_message_id(source_key, position), text, source_key, position, problem=INVALID_UTF8
+        )
+    try:
         parsed = orjson.loads(line)
     except orjson.JSONDecodeError:
         parsed = None
@@ -61,6 +74,8 @@ def _from_line(source_key: str, position: int, line: bytes) -> LoginMessage:
 
 def _from_lines(source_key: str, lines) -> Iterator[LoginMessage]:
     for number, line in enumerate(lines, start=1):
+        if number == 1 and line.startswith(codecs.BOM_UTF8):
+            line = line[len(codecs.BOM_UTF8) :]
         if line.strip():
             yield _from_line(source_key, number, line)
 
@@ -72,6 +87,8 @@ def read_login_file(source_key: str, stream: IO[bytes]) -> Iterator[LoginMessage
         return
     # A JSON array has to be parsed whole; its size is bounded by what a user drops by hand.
     data = stream.read()
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
     try:
         parsed = orjson.loads(data)
     except orjson.JSONDecodeError:

@@ -3,8 +3,10 @@
 Reason codes are ``<field>:<problem>``, and a record gets every reason that applies:
 
 - ``body:invalid_json``, ``body:not_an_object``: the message is not a JSON object at all;
+- ``body:invalid_utf8``: the line is not UTF-8 (kept escaped in quarantine, never loaded);
 - ``<field>:missing``: user_id, device_type, ip, device_id or app_version absent or null;
 - ``<field>:not_text``, ``<field>:blank``, ``<field>:too_long``: wrong type or size;
+- ``<field>:nul_byte``, ``message_id:nul_byte``: a NUL character, which Postgres text refuses;
 - ``ip:invalid``: not an IPv4/IPv6 address; ``app_version:unparseable``: not ``N[.N[.N]]``.
 
 Unknown extra fields are tolerated; ``locale`` may be null.
@@ -30,6 +32,10 @@ MAX_LENGTH = {"user_id": 128, "device_type": 32, "ip": 64, "device_id": 256, "ap
 
 def _text(value) -> bool:
     return value is None or isinstance(value, str)
+
+
+def _no_nul(value) -> bool:
+    return not isinstance(value, str) or "\x00" not in value
 
 
 def _not_blank(value) -> bool:
@@ -58,6 +64,7 @@ def _column(field: str) -> pa.Column:
     checks = [
         pa.Check(_text, element_wise=True, name="not_text"),
         pa.Check(_fits(MAX_LENGTH[field]), element_wise=True, name="too_long"),
+        pa.Check(_no_nul, element_wise=True, name="nul_byte"),
     ]
     if field in REQUIRED_FIELDS:
         checks.append(pa.Check(_not_blank, element_wise=True, name="blank"))
@@ -105,6 +112,12 @@ def validate_messages(messages: list[LoginMessage]) -> ValidatedLogins:
     parsed_messages: list[LoginMessage] = []
     records: list[dict] = []
     for message in messages:
+        if message.problem:
+            quarantined.append(QuarantinedLogin(message, (message.problem,)))
+            continue
+        if "\x00" in message.message_id:
+            quarantined.append(QuarantinedLogin(message, ("message_id:nul_byte",)))
+            continue
         try:
             body = orjson.loads(message.body)
         except orjson.JSONDecodeError:

@@ -2,6 +2,7 @@
 
 import time
 
+import pandas as pd
 import psycopg
 from dagster import (
     AssetCheckResult,
@@ -16,10 +17,11 @@ from dagster import (
     multi_asset,
 )
 
+from platform_assets.file_partitions import UnsafePartitionKey, checked_partition_key
 from platform_assets.ingest_metadata import IngestSummary, postgres_location
 from platform_assets.ingest_metadata_values import column_schema, ingest_metadata
-from platform_assets.people.load import load_persons
 from platform_assets.people.partitions import landing_key, person_files
+from platform_assets.people.pipeline import validate_and_load
 from platform_assets.people.quarantine import (
     parquet_bytes,
     quarantine_key,
@@ -27,7 +29,7 @@ from platform_assets.people.quarantine import (
     whole_file_rejection,
 )
 from platform_assets.people.read_csv import PersonFileError, read_person_csv
-from platform_assets.people.validate import PersonValidation, validate_persons
+from platform_assets.people.validate import PersonValidation
 from platform_assets.progress import StageProgress
 from platform_assets.rejected_rows import rejected_rows_schema
 from resources.postgres import PostgresResource, relation_bytes
@@ -58,7 +60,8 @@ PERSON_SPECS = [
         deps=[GENDER],
         description=(
             "Postgres table `person(id, first_name, last_name, email, gender_id)`: one row per "
-            "email (lowercased). A later file updates names and gender of an existing email; ids never change."
+            "email (NFC, lowercase, IDNA domain). A later row or file updates names and gender "
+            "of an existing email; ids never change."
         ),
         group_name="people",
         kinds={"postgres"},
@@ -83,7 +86,8 @@ PERSON_SPECS = [
         description=(
             "Rejected person rows, Parquet at `quarantine/persons/<file>/rejected_rows.parquet`: "
             "the raw row as JSON, every reason (invalid_email, invalid_ip, missing:<column>, "
-            "duplicate_email, missing_column:<column>), the source key and line number."
+            "nul_byte:<column>, too_long:<column>, wrong_field_count, postgres:<SQLSTATE>, "
+            "missing_column:<column>, duplicate_column:<column>), the source key and line number."
         ),
         group_name="people",
         kinds={"parquet"},
@@ -127,7 +131,10 @@ def person_file(
 
 def _ingest_file(context, storage: StorageResource, postgres: PostgresResource, progress):
     started = time.perf_counter()
-    partition = context.partition_key
+    try:
+        partition = checked_partition_key(person_files.name, context.partition_key)
+    except UnsafePartitionKey as err:
+        raise Failure(description=str(err)) from None
     source_key = landing_key(partition)
 
     progress.stage("reading")
@@ -138,22 +145,21 @@ def _ingest_file(context, storage: StorageResource, postgres: PostgresResource, 
             _quarantine_whole_file(context, storage, partition, source_key, err)
             raise Failure(description=str(err), metadata={"reason": err.reason}) from None
 
-    progress.stage("validating", records=len(raw))
-    validation: PersonValidation = validate_persons(raw)
     rows_read = len(raw)
-    rows_valid = len(validation.valid)
-    rows_quarantined = len(validation.rejected)
-    q_key, q_bytes = _write_quarantine(storage, partition, raw, validation.rejected, source_key)
-
-    progress.stage(f"loading {len(validation.valid):,} valid rows into Postgres")
+    progress.stage(f"validating and loading {rows_read:,} rows into Postgres", records=rows_read)
     try:
         with postgres.connection() as conn:
             before = {key: relation_bytes(conn, table) for key, table in TABLES.items()}
-            counts = load_persons(conn, validation.valid)
+            validation, counts = validate_and_load(conn, raw)
+            validation = _with_refused_rows(context, source_key, validation, counts.refused)
             grown = {key: relation_bytes(conn, t) - before[key] for key, t in TABLES.items()}
+            # Inside the transaction: if the quarantine cannot be written, nothing is committed.
+            q_key, q_bytes = _write_quarantine(storage, partition, raw, validation.rejected, source_key)
             genders_total = conn.execute("select count(*) from gender").fetchone()[0]
     except psycopg.Error as err:
         raise Failure(description=f"{source_key}: {_describe_load_error(err)}") from None
+    rows_valid = len(validation.valid)
+    rows_quarantined = len(validation.rejected)
 
     progress.stage("done")
     context.log.info(
@@ -214,6 +220,21 @@ def _ingest_file(context, storage: StorageResource, postgres: PostgresResource, 
         severity=AssetCheckSeverity.WARN,
         metadata={"quarantine_rate": rate, "rows_quarantined": rows_quarantined},
     )
+
+
+def _with_refused_rows(context, source_key: str, validation, refused) -> PersonValidation:
+    """Rows Postgres refused move from valid to rejected, each named by file and line."""
+    if not refused:
+        return validation
+    for row in refused:
+        context.log.warning(
+            f"{source_key} line {row.line}: Postgres refused the row ({row.reason}); quarantined"
+        )
+    lines = {row.line for row in refused}
+    extra = pd.DataFrame({"line": [r.line for r in refused], "reasons": [[r.reason] for r in refused]})
+    rejected = pd.concat([validation.rejected, extra], ignore_index=True).sort_values("line")
+    valid = validation.valid[~validation.valid["line"].isin(lines)]
+    return PersonValidation(valid=valid, rejected=rejected.reset_index(drop=True))
 
 
 def _describe_load_error(err: psycopg.Error) -> str:

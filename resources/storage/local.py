@@ -13,6 +13,7 @@ from typing import IO
 import pyarrow.fs as pafs
 
 from resources.storage.backend import LIST_PAGE_SIZE, StoredObject, is_hidden
+from resources.storage_keys import path_inside_root
 
 
 class LocalBackend:
@@ -21,7 +22,7 @@ class LocalBackend:
         self.page_size = LIST_PAGE_SIZE  # parity with S3; a directory walk has no pages
 
     def path(self, key: str) -> Path:
-        return self.root / key
+        return path_inside_root(self.root, key)
 
     def list(self, prefix: str, start_after: str | None) -> Iterator[StoredObject]:
         """Keys under ``prefix`` in S3 order (UTF-8 byte order of the full key)."""

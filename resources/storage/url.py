@@ -24,6 +24,11 @@ def make_backend(
         region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
         return S3Backend(parsed.netloc, parsed.path, endpoint_url, region)
     if parsed.scheme == "file":
+        if parsed.netloc not in ("", "localhost"):
+            raise StorageConfigError(
+                f"SLUICE_STORAGE_URL={url!r}: a file:// URL names a local directory, but this one "
+                f"has the host {parsed.netloc!r}; use file:///absolute/path (three slashes)"
+            )
         return LocalBackend(Path(parsed.path).resolve())
     if parsed.scheme and len(parsed.scheme) > 1:
         raise StorageConfigError(

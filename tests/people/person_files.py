@@ -53,7 +53,7 @@ DIRTY_ROWS = [
         "dup@example.com",
         "Female",
         "10.1.1.1",
-    ],  # line 9 duplicate_email (earlier)
+    ],  # line 9 valid: same email as line 10, its IP is kept
     [
         "9",
         "Later",
@@ -61,7 +61,7 @@ DIRTY_ROWS = [
         "DUP@example.com",
         "Xenogender",
         "10.1.1.2",
-    ],  # line 10 valid, wins, new gender
+    ],  # line 10 valid, last row wins names and gender, new gender
     [
         "10",
         "Mia",
@@ -84,7 +84,6 @@ EXPECTED_REJECTIONS = {
     3: ["invalid_email"],
     4: ["invalid_ip"],
     6: ["missing:first_name", "invalid_email", "missing:ip_address"],
-    9: ["duplicate_email"],
     11: ["invalid_ip"],
 }
 

@@ -58,7 +58,7 @@ def test_dirty_file_exact_contents(postgres, clean_postgres):
         "genders_inserted": 1,
         "persons_inserted": 5,
         "persons_updated": 0,
-        "person_ips_inserted": 5,
+        "person_ips_inserted": 6,
     }
     assert persons(postgres) == [
         (1, "Ana", "Silva", "ana.silva@example.com", "female"),
@@ -70,6 +70,7 @@ def test_dirty_file_exact_contents(postgres, clean_postgres):
     assert person_ips(postgres) == [
         ("ana.silva@example.com", "10.0.0.1"),
         ("dee@example.com", "2001:db8::1"),
+        ("dup@example.com", "10.1.1.1"),
         ("dup@example.com", "10.1.1.2"),
         ("liam@example.com", "172.16.0.1"),
         ("zoe@example.com", "192.168.1.10"),

@@ -127,21 +127,20 @@ def test_empty_gender_is_null():
     assert pd.isna(validate_rows([one_row(gender="  ")]).valid.iloc[0].gender)
 
 
-def test_duplicate_email_last_valid_row_wins():
+def test_duplicate_email_rows_all_stay_valid_for_the_load():
     result = validate_rows(
         [
             one_row(first_name="First", email="same@example.com"),
             one_row(first_name="Second", email="SAME@example.com"),
             one_row(
                 first_name="Third", email="same@example.com", ip_address="bad"
-            ),  # invalid: not a contender
+            ),  # invalid: not loaded
         ]
     )
-    assert result.valid["first_name"].tolist() == ["Second"]
-    assert dict(zip(result.rejected["line"], result.rejected["reasons"])) == {
-        2: ["duplicate_email"],
-        4: ["invalid_ip"],
-    }
+    # The load keeps the last row's names and every row's IP (load.py).
+    assert result.valid["first_name"].tolist() == ["First", "Second"]
+    assert set(result.valid["email"]) == {"same@example.com"}
+    assert dict(zip(result.rejected["line"], result.rejected["reasons"])) == {4: ["invalid_ip"]}
 
 
 def test_dirty_file_outcome():
@@ -150,7 +149,6 @@ def test_dirty_file_outcome():
     assert dict(zip(result.rejected["line"], result.rejected["reasons"])) == EXPECTED_REJECTIONS
     assert len(result.valid) + len(result.rejected) == 10
     assert result.reason_counts == {
-        "duplicate_email": 1,
         "invalid_email": 2,
         "invalid_ip": 2,
         "missing:first_name": 1,

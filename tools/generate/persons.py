@@ -32,7 +32,9 @@ KINDS = [
     "missing:ip_address",
     "invalid_email",
     "invalid_ip",
-    "duplicate_email",
+    "nul_byte:first_name",
+    "too_long:gender",
+    "wrong_field_count",
 ]
 BAD_EMAILS = [
     "{local}.{domain}",  # no @
@@ -89,6 +91,12 @@ class _PersonFactory:
             row[3] = rng.choice(BAD_EMAILS).format(local=local, domain=domain)
         elif kind == "invalid_ip":
             row[5] = rng.choice(BAD_IPS)
+        elif kind == "nul_byte:first_name":
+            row[1] = row[1].strip()[:1] + "\x00" + row[1].strip()[1:]
+        elif kind == "too_long:gender":
+            row[4] = "x" * 65
+        elif kind == "wrong_field_count":
+            row.append("surplus")
 
 
 def person_rows(rows: int, dirty_share: float, seed: int) -> tuple[list[list[str]], dict]:
@@ -97,19 +105,11 @@ def person_rows(rows: int, dirty_share: float, seed: int) -> tuple[list[list[str
     factory = _PersonFactory(rng)
     plan = plan_dirty_rows(rng, rows, dirty_share, KINDS)
     data = [factory.row(i) for i in range(rows)]
-    clean = [i for i, kind in enumerate(plan) if kind is None]
     dirty: dict[int, tuple[str, ...]] = {}
     for i, kind in enumerate(plan):
         if kind is None:
             continue
-        later = [j for j in clean if j > i] if kind == "duplicate_email" else []
-        if kind == "duplicate_email" and later:
-            # An earlier copy of a later row's address: the last valid occurrence wins.
-            winner = data[rng.choice(later)][3].strip()
-            data[i][3] = rng.choice([winner, winner.upper(), f" {winner.capitalize()}"])
-        else:
-            kind = "invalid_email" if kind == "duplicate_email" else kind
-            factory.break_row(data[i], kind)
+        factory.break_row(data[i], kind)
         dirty[FIRST_DATA_LINE + i] = (kind,)
     return data, dirty
 

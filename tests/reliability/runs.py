@@ -1,0 +1,70 @@
+"""Running the person and customer file assets for one partition, and reading the results."""
+
+from __future__ import annotations
+
+import io
+
+import psycopg
+import pyarrow.parquet as pq
+from dagster import materialize
+
+from platform_assets.customers.assets import customer_file
+from platform_assets.people.assets import person_file
+
+
+def run_person_file(instance, storage, postgres, name: str, data: bytes | None = None):
+    if data is not None:
+        storage.put_bytes(f"landing/persons/{name}", data)
+    instance.add_dynamic_partitions("person_files", [name])
+    return materialize(
+        [person_file],
+        partition_key=name,
+        instance=instance,
+        raise_on_error=False,
+        resources={"storage": storage, "postgres": postgres},
+    )
+
+
+def run_customer_file(instance, storage, name: str, data: bytes | None = None):
+    if data is not None:
+        storage.put_bytes(f"landing/customers/{name}", data)
+    instance.add_dynamic_partitions("customer_files", [name])
+    return materialize(
+        [customer_file],
+        partition_key=name,
+        instance=instance,
+        raise_on_error=False,
+        resources={"storage": storage},
+    )
+
+
+def failure_message(result) -> str:
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    return failure.event_specific_data.error.message
+
+
+def metadata(result) -> dict[str, dict]:
+    out = {}
+    for event in result.get_asset_materialization_events():
+        m = event.event_specific_data.materialization
+        out[m.asset_key.to_user_string()] = {k: v.value for k, v in m.metadata.items()}
+    return out
+
+
+def quarantined(storage, key: str) -> dict[int, list[str]]:
+    """line -> reasons of a rejected-rows Parquet file."""
+    rows = pq.read_table(io.BytesIO(storage.read_bytes(key))).to_pylist()
+    return {r["line"]: r["reasons"] for r in rows}
+
+
+def persons(url: str) -> dict[str, tuple]:
+    """email -> (first_name, last_name, gender, sorted ips)."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            """
+            select p.email, p.first_name, p.last_name, g.gender_type,
+                   array(select host(ip) from person_ip pi where pi.person_id = p.id order by 1)
+            from person p left join gender g on g.id = p.gender_id
+            """
+        ).fetchall()
+    return {email: (first, last, gender, ips) for email, first, last, gender, ips in rows}
