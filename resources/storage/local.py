@@ -13,7 +13,7 @@ from typing import IO
 import pyarrow.fs as pafs
 
 from resources.storage.backend import LIST_PAGE_SIZE, StoredObject, is_hidden
-from resources.storage_keys import path_inside_root
+from resources.storage.keys import path_inside_root
 
 
 class LocalBackend:

@@ -4,7 +4,7 @@ import pytest
 from dagster import build_sensor_context
 
 from resources.storage import StorageResource
-from resources.storage_keys import StorageKeyError
+from resources.storage.keys import StorageKeyError
 from sensors.customers import customer_files_sensor
 from sensors.people import person_files_sensor
 from tests.people.person_files import csv_bytes
