@@ -67,7 +67,8 @@ def pull(source: str, timeout: float = HTTP_TIMEOUT_SECONDS) -> PulledDataset:
     elif scheme and len(scheme) > 1:  # one letter is a Windows drive, not a scheme
         raise IrisSourceError(
             f"iris source {source!r}: unsupported scheme {scheme!r} "
-            f"(use an http(s):// URL, a file:// URL or a path; set {SOURCE_ENV_VAR} or config 'source')"
+            "(use an http(s):// URL, a file:// URL or a path; "
+            f"set {SOURCE_ENV_VAR} or config 'source')"
         )
     else:
         data = _read_file(Path(source).expanduser(), source)
@@ -87,7 +88,8 @@ def _download(url: str, timeout: float) -> bytes:
     except urllib.error.URLError as err:
         raise IrisSourceError(
             f"cannot download the iris dataset from {url}: {err.reason} "
-            f"(network unreachable or wrong URL; set {SOURCE_ENV_VAR} to a local path to work offline)"
+            "(network unreachable or wrong URL; "
+            f"set {SOURCE_ENV_VAR} to a local path to work offline)"
         ) from None
     except (OSError, http.client.HTTPException) as err:  # timeouts, resets, truncated bodies
         raise IrisSourceError(
@@ -113,7 +115,8 @@ def _read_file(path: Path, source: str) -> bytes:
 def _check_size(data: bytes, source: str) -> None:
     if len(data) > MAX_BYTES:
         raise IrisSourceError(
-            f"iris source {source!r} is larger than {MAX_BYTES // (1024 * 1024)} MB: not the Iris CSV"
+            f"iris source {source!r} is larger than {MAX_BYTES // (1024 * 1024)} MB: "
+            "not the Iris CSV"
         )
 
 

@@ -105,6 +105,7 @@ def load_latest(storage):
     if version is None:
         raise NoModelError(
             f"no promoted Iris model: {LATEST_KEY} does not exist yet. Train one with "
-            "`dagster asset materialize -m platform_assets.definitions --select iris_dataset,iris_model`"
+            "`dagster asset materialize -m platform_assets.definitions "
+            "--select iris_dataset,iris_model`"
         )
     return version, load_model(storage, version), read_metrics(storage, version)

@@ -28,7 +28,9 @@ def first_hour_from_environment() -> str:
 def hourly_arrival_partitions() -> HourlyPartitionsDefinition:
     # end_offset=1: the hour in progress is a partition too, so data landing now is
     # processed now (and again when more arrives), not an hour later.
-    return HourlyPartitionsDefinition(start_date=first_hour_from_environment(), timezone="UTC", end_offset=1)
+    return HourlyPartitionsDefinition(
+        start_date=first_hour_from_environment(), timezone="UTC", end_offset=1
+    )
 
 
 def bad_hour_key_message(key: str, first: str, last: str) -> str:
@@ -47,5 +49,7 @@ def bad_hour_key_message(key: str, first: str, last: str) -> str:
             "(SLUICE_EVENTS_START sets it)"
         )
     if not key.endswith(":00"):
-        return f"partition key {key!r} is not on the hour: use {key[:-3]}:00 (YYYY-MM-DD-HH:00, UTC)"
+        return (
+            f"partition key {key!r} is not on the hour: use {key[:-3]}:00 (YYYY-MM-DD-HH:00, UTC)"
+        )
     return f"partition key {key!r} is after the last partition {last} (the hour in progress)"

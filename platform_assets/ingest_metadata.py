@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 RECORDS_READ = "records_read"  # records read from the input by this run
 VALID = "valid"  # records that passed validation
 QUARANTINED = "quarantined"  # records rejected, each kept with every reason
-QUARANTINED_BY_REASON = "quarantined_by_reason"  # reason code -> records (a record may have several)
+QUARANTINED_BY_REASON = (
+    "quarantined_by_reason"  # reason code -> records (a record may have several)
+)
 ROW_COUNT = "dagster/row_count"  # rows this run wrote to this asset (Dagster's own key)
 STORAGE_LOCATION = "dagster/uri"  # where this asset's data lives (Dagster's own key)
 BYTES_WRITTEN = "bytes_written"  # bytes this run wrote for this asset (files, or table growth)

@@ -22,7 +22,9 @@ class HourlyLanding:
     _hour_key: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        pattern = rf"^landing/{re.escape(self.dataset)}/(\d{{4}})/(\d{{2}})/(\d{{2}})/(\d{{2}})/[^/]+$"
+        pattern = (
+            rf"^landing/{re.escape(self.dataset)}/(\d{{4}})/(\d{{2}})/(\d{{2}})/(\d{{2}})/[^/]+$"
+        )
         object.__setattr__(self, "_hour_key", re.compile(pattern))
 
     @property

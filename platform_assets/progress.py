@@ -139,4 +139,6 @@ class StageProgress:
         self.last = now = self.clock()
         elapsed = now - self.started
         rate = f", {self.records / elapsed:,.0f} records/s" if self.records and elapsed > 0 else ""
-        self.log(f"{self.what}: {self.current}, {self.records:,} records, {elapsed:.0f} s so far{rate}")
+        self.log(
+            f"{self.what}: {self.current}, {self.records:,} records, {elapsed:.0f} s so far{rate}"
+        )

@@ -46,7 +46,8 @@ def rejected_rows_schema(origin_column: str) -> pa.Schema:
 def rejected_rows_table(
     raw: pd.DataFrame, rejected: pd.DataFrame, origin_column: str, origin: str
 ) -> pa.Table:
-    """Join rejected ``line``/``reasons`` back to the rows of ``raw`` (which has a ``line`` column)."""
+    """Join rejected ``line``/``reasons`` back to the rows of ``raw`` (which has a ``line``
+    column)."""
     raw_columns = [c for c in raw.columns if c != "line"]
     rows = raw.set_index("line").loc[rejected["line"], raw_columns]
     records = [json.dumps(row, ensure_ascii=False) for row in rows.to_dict("records")]

@@ -83,20 +83,28 @@ class LoginQueueResource(ConfigurableResource):
             self._client = boto3.client("sqs", endpoint_url=endpoint, region_name=region)
         return self._client
 
-    def receive(self, max_messages: int = SQS_MAX_BATCH, wait_time_seconds: Optional[int] = None) -> list[QueueMessage]:
+    def receive(
+        self, max_messages: int = SQS_MAX_BATCH, wait_time_seconds: Optional[int] = None
+    ) -> list[QueueMessage]:
         """Up to 10 messages, now invisible to other consumers for the visibility timeout."""
         response = self.client.receive_message(
             QueueUrl=self.resolved_queue_url,
             MaxNumberOfMessages=max(1, min(max_messages, SQS_MAX_BATCH)),
-            WaitTimeSeconds=self.wait_time_seconds if wait_time_seconds is None else wait_time_seconds,
+            WaitTimeSeconds=self.wait_time_seconds
+            if wait_time_seconds is None
+            else wait_time_seconds,
             VisibilityTimeout=self.visibility_timeout_seconds,
             MessageSystemAttributeNames=["SentTimestamp"],
         )
         messages = []
         for raw in response.get("Messages", []):
             sent_ms = raw.get("Attributes", {}).get("SentTimestamp")
-            sent_at = datetime.fromtimestamp(int(sent_ms) / 1000, tz=timezone.utc) if sent_ms else None
-            messages.append(QueueMessage(raw["MessageId"], raw["ReceiptHandle"], raw["Body"], sent_at))
+            sent_at = (
+                datetime.fromtimestamp(int(sent_ms) / 1000, tz=timezone.utc) if sent_ms else None
+            )
+            messages.append(
+                QueueMessage(raw["MessageId"], raw["ReceiptHandle"], raw["Body"], sent_at)
+            )
         return messages
 
     def delete(self, messages: list[QueueMessage]) -> list[DeleteFailure]:
@@ -104,10 +112,18 @@ class LoginQueueResource(ConfigurableResource):
         failures: list[DeleteFailure] = []
         for start in range(0, len(messages), SQS_MAX_BATCH):
             chunk = messages[start : start + SQS_MAX_BATCH]
-            entries = [{"Id": str(i), "ReceiptHandle": m.receipt_handle} for i, m in enumerate(chunk)]
-            response = self.client.delete_message_batch(QueueUrl=self.resolved_queue_url, Entries=entries)
+            entries = [
+                {"Id": str(i), "ReceiptHandle": m.receipt_handle} for i, m in enumerate(chunk)
+            ]
+            response = self.client.delete_message_batch(
+                QueueUrl=self.resolved_queue_url, Entries=entries
+            )
             for failed in response.get("Failed", []):
-                failures.append(DeleteFailure(chunk[int(failed["Id"])].message_id, failed.get("Code", "unknown")))
+                failures.append(
+                    DeleteFailure(
+                        chunk[int(failed["Id"])].message_id, failed.get("Code", "unknown")
+                    )
+                )
         return failures
 
     def approximate_depth(self) -> int:

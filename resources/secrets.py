@@ -60,7 +60,9 @@ class PiiKeys:
         return key_fingerprint(self.hmac_key).hex()
 
     def __repr__(self) -> str:  # keys never end up in a log line by accident
-        return f"PiiKeys(mask_key_id={self.mask_key_id}, encryption_keys={len(self.decryption_keys)})"
+        return (
+            f"PiiKeys(mask_key_id={self.mask_key_id}, encryption_keys={len(self.decryption_keys)})"
+        )
 
 
 def key_fingerprint(key: bytes) -> bytes:
@@ -79,9 +81,13 @@ def decode_key(value: Optional[str], name: str) -> bytes:
     try:
         key = base64.b64decode(value.strip(), validate=True)
     except (binascii.Error, ValueError):
-        raise PiiKeyError(f"{name} is not valid base64 (expected the base64 of {KEY_BYTES} bytes)") from None
+        raise PiiKeyError(
+            f"{name} is not valid base64 (expected the base64 of {KEY_BYTES} bytes)"
+        ) from None
     if len(key) != KEY_BYTES:
-        raise PiiKeyError(f"{name} decodes to {len(key)} bytes; it must be exactly {KEY_BYTES} bytes")
+        raise PiiKeyError(
+            f"{name} decodes to {len(key)} bytes; it must be exactly {KEY_BYTES} bytes"
+        )
     return key
 
 
@@ -94,33 +100,47 @@ def keys_from_env(env=None) -> PiiKeys:
     hmac_key = decode_key(env.get(HMAC_KEY_VARIABLE), HMAC_KEY_VARIABLE)
     encryption_key = decode_key(env.get(ENCRYPTION_KEY_VARIABLE), ENCRYPTION_KEY_VARIABLE)
     previous = (env.get(PREVIOUS_ENCRYPTION_KEYS_VARIABLE) or "").split(",")
-    return _checked(PiiKeys(hmac_key, encryption_key, _decode_list(previous, PREVIOUS_ENCRYPTION_KEYS_VARIABLE)))
+    return _checked(
+        PiiKeys(hmac_key, encryption_key, _decode_list(previous, PREVIOUS_ENCRYPTION_KEYS_VARIABLE))
+    )
 
 
-def keys_from_secrets_manager(secret_id: str, endpoint_url: Optional[str] = None, region: Optional[str] = None) -> PiiKeys:
+def keys_from_secrets_manager(
+    secret_id: str, endpoint_url: Optional[str] = None, region: Optional[str] = None
+) -> PiiKeys:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    region = (
+        region
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or "us-east-1"
+    )
     client = boto3.client("secretsmanager", endpoint_url=endpoint_url, region_name=region)
     try:
         secret = client.get_secret_value(SecretId=secret_id)["SecretString"]
     except (ClientError, BotoCoreError) as err:
-        raise PiiKeyError(f"cannot read PII keys from Secrets Manager secret {secret_id!r}: {err}") from None
+        raise PiiKeyError(
+            f"cannot read PII keys from Secrets Manager secret {secret_id!r}: {err}"
+        ) from None
     try:
         fields = json.loads(secret)
         if not isinstance(fields, dict):
             raise ValueError
     except ValueError:
         raise PiiKeyError(
-            f"Secrets Manager secret {secret_id!r} is not a JSON object with hmac_key and encryption_key"
+            f"Secrets Manager secret {secret_id!r} is not a JSON object "
+            "with hmac_key and encryption_key"
         ) from None
     where = f"secret {secret_id!r} field"
     return _checked(
         PiiKeys(
             decode_key(fields.get("hmac_key"), f"{where} hmac_key"),
             decode_key(fields.get("encryption_key"), f"{where} encryption_key"),
-            _decode_list(fields.get("previous_encryption_keys") or [], f"{where} previous_encryption_keys"),
+            _decode_list(
+                fields.get("previous_encryption_keys") or [], f"{where} previous_encryption_keys"
+            ),
         )
     )
 
@@ -128,7 +148,9 @@ def keys_from_secrets_manager(secret_id: str, endpoint_url: Optional[str] = None
 def _checked(keys: PiiKeys) -> PiiKeys:
     # One key for both jobs would let whoever holds the mask key decrypt: refuse it.
     if keys.hmac_key == keys.encryption_key:
-        raise PiiKeyError(f"{HMAC_KEY_VARIABLE} and {ENCRYPTION_KEY_VARIABLE} must be different keys")
+        raise PiiKeyError(
+            f"{HMAC_KEY_VARIABLE} and {ENCRYPTION_KEY_VARIABLE} must be different keys"
+        )
     fingerprints = [key_fingerprint(k) for k in keys.decryption_keys]
     if len(set(fingerprints)) != len(fingerprints):
         raise PiiKeyError("two encryption keys share a key id; drop the duplicate previous key")
@@ -139,12 +161,15 @@ def load_pii_keys(secret_id: Optional[str] = None, endpoint_url: Optional[str] =
     """Keys from Secrets Manager when a secret id is given or set, else from the environment."""
     secret_id = secret_id or os.environ.get(SECRET_ID_VARIABLE)
     if secret_id:
-        return keys_from_secrets_manager(secret_id, endpoint_url or os.environ.get(SECRETS_ENDPOINT_VARIABLE))
+        return keys_from_secrets_manager(
+            secret_id, endpoint_url or os.environ.get(SECRETS_ENDPOINT_VARIABLE)
+        )
     return keys_from_env()
 
 
 class PiiKeysResource(ConfigurableResource):
-    """The PII keys (resource key ``pii_keys``), resolved at first use so definitions load without them.
+    """The PII keys (resource key ``pii_keys``), resolved at first use so definitions load
+    without them.
 
     Leave the fields unset to read ``SLUICE_PII_*`` variables (or ``SLUICE_PII_SECRET_ID``);
     set ``secret_id`` to force Secrets Manager.
@@ -183,4 +208,7 @@ def ensure_dev_keys(path: Path = DEV_KEYS_PATH) -> dict[str, str]:
             json.dump(env, f, indent=2)
         os.replace(tmp, path)
     keys_from_env(env)  # a corrupted file fails here, naming the variable
-    return {HMAC_KEY_VARIABLE: env[HMAC_KEY_VARIABLE], ENCRYPTION_KEY_VARIABLE: env[ENCRYPTION_KEY_VARIABLE]}
+    return {
+        HMAC_KEY_VARIABLE: env[HMAC_KEY_VARIABLE],
+        ENCRYPTION_KEY_VARIABLE: env[ENCRYPTION_KEY_VARIABLE],
+    }

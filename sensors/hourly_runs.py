@@ -42,14 +42,17 @@ def max_keys_per_tick() -> int:
 def hourly_run_requests(listing: ListingResult, run_key_prefix: str, log) -> list[RunRequest]:
     """One request per arrival hour with new files; hours outside the partitions are logged
     and skipped. A re-listed hour asks again only when it got files after its last request."""
-    first_hour = datetime.strptime(first_hour_from_environment(), DAGSTER_FORMAT).replace(tzinfo=UTC)
+    first_hour = datetime.strptime(first_hour_from_environment(), DAGSTER_FORMAT).replace(
+        tzinfo=UTC
+    )
     last_hour = datetime.now(UTC) + timedelta(hours=1)
     requests = []
     for group in listing.hours:
         if not first_hour <= group.hour <= last_hour:
             log.warning(
-                f"skipping {len(group.keys)} landing file(s) in {group.hour:%Y-%m-%d %H}:00, outside "
-                f"the partitions (from {first_hour:%Y-%m-%d %H}:00; set SLUICE_EVENTS_START), "
+                f"skipping {len(group.keys)} landing file(s) in {group.hour:%Y-%m-%d %H}:00, "
+                f"outside the partitions (from {first_hour:%Y-%m-%d %H}:00; "
+                "set SLUICE_EVENTS_START), "
                 f"e.g. {group.keys[0]}"
             )
             continue
@@ -62,5 +65,8 @@ def hourly_run_requests(listing: ListingResult, run_key_prefix: str, log) -> lis
             )
         )
     for key in listing.ignored:
-        log.warning(f"ignoring {key}: not a landing file (expected YYYY/MM/DD/HH/<name> with a readable suffix)")
+        log.warning(
+            f"ignoring {key}: not a landing file "
+            "(expected YYYY/MM/DD/HH/<name> with a readable suffix)"
+        )
     return requests

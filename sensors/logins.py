@@ -20,7 +20,12 @@ from sensors.hourly_runs import hourly_run_requests, max_keys_per_tick
 from sensors.landing_listing import list_new_landing_hours
 
 DRAIN_JOB = "drain_login_queue"
-_ACTIVE = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
+_ACTIVE = [
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+]
 
 
 @sensor(job_name=DRAIN_JOB, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)
@@ -31,13 +36,21 @@ def login_queue_sensor(context: SensorEvaluationContext, login_queue: LoginQueue
     depth = login_queue.approximate_depth()
     if depth == 0:
         return SkipReason("login queue is empty")
-    running = context.instance.get_runs(filters=RunsFilter(job_name=DRAIN_JOB, statuses=_ACTIVE), limit=1)
+    running = context.instance.get_runs(
+        filters=RunsFilter(job_name=DRAIN_JOB, statuses=_ACTIVE), limit=1
+    )
     if running:
-        return SkipReason(f"{depth} messages waiting; drain run {running[0].run_id} is still in progress")
+        return SkipReason(
+            f"{depth} messages waiting; drain run {running[0].run_id} is still in progress"
+        )
     return RunRequest(tags={"sluice/queue_depth": str(depth)})
 
 
-@sensor(job_name="load_user_logins", minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)
+@sensor(
+    job_name="load_user_logins",
+    minimum_interval_seconds=30,
+    default_status=DefaultSensorStatus.RUNNING,
+)
 def login_files_sensor(context: SensorEvaluationContext, storage: StorageResource):
     """Load the arrival hour of every new file under landing/logins/ (archive or user drop).
 

@@ -11,5 +11,7 @@ iris_automation_sensor = AutomationConditionSensorDefinition(
     target=["iris_dataset", "iris_model"],
     default_status=DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=60,
-    description="Evaluates the Iris assets' automation conditions: weekly pull, retrain on new data.",
+    description=(
+        "Evaluates the Iris assets' automation conditions: weekly pull, retrain on new data."
+    ),
 )

@@ -25,7 +25,11 @@ def assert_ingest_metadata(metadata: dict, *, row_count: int | None = None) -> d
     reasons = values[QUARANTINED_BY_REASON]
     # Every quarantined record has at least one reason; one record may have several.
     assert (sum(reasons.values()) >= quarantined) and (not reasons) == (quarantined == 0), values
-    assert values[ROW_COUNT] in (valid, quarantined, read) if row_count is None else values[ROW_COUNT] == row_count
+    assert (
+        values[ROW_COUNT] in (valid, quarantined, read)
+        if row_count is None
+        else values[ROW_COUNT] == row_count
+    )
     assert isinstance(values[STORAGE_LOCATION], str) and values[STORAGE_LOCATION], values
     assert values[BYTES_WRITTEN] >= 0 and values[DURATION_SECONDS] >= 0, values
     seconds = values[DURATION_SECONDS]

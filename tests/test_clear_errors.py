@@ -46,13 +46,17 @@ def cli_runs(tmp_path_factory):
     }
     cases = {
         "bad_format": (EVENTS, ["--partition", "2025-01-01T00"], {}),
-        "before_start": (EVENTS, ["--partition", "2025-05-31-23:00"], {"SLUICE_EVENTS_START": "2025-06-01"}),
+        "before_start": (EVENTS, ["--partition", "2025-05-31-23:00"],
+                         {"SLUICE_EVENTS_START": "2025-06-01"}),
         "partial": ("events_lake", ["--partition", "2025-01-01-00:00"], {}),
         "postgres": ("user_logins,quarantined_logins", ["--partition", "2025-01-01-00:00"],
-                     {"SLUICE_POSTGRES_URL": "postgresql://sluice:secret@127.0.0.1:1/sluice", **pii}),
+                     {"SLUICE_POSTGRES_URL": "postgresql://sluice:secret@127.0.0.1:1/sluice",
+                      **pii}),
         "s3": (EVENTS, ["--partition", "2025-01-01-00:00"],
-               {"SLUICE_STORAGE_URL": "s3://sluice-bucket/lake", "SLUICE_S3_ENDPOINT_URL": "http://127.0.0.1:1",
-                "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_MAX_ATTEMPTS": "1"}),
+               {"SLUICE_STORAGE_URL": "s3://sluice-bucket/lake",
+                "SLUICE_S3_ENDPOINT_URL": "http://127.0.0.1:1",
+                "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                "AWS_MAX_ATTEMPTS": "1"}),
     }  # fmt: skip
     with ThreadPoolExecutor(max_workers=len(cases)) as pool:
         futures = {
@@ -68,7 +72,8 @@ def test_a_malformed_partition_key_names_the_format_and_the_first_partition(cli_
     (line,) = error_lines(result)
     assert re.fullmatch(
         r"Error: partition key '2025-01-01T00' is not an hour: use YYYY-MM-DD-HH:00 \(UTC\), "
-        r"e\.g\. 2025-01-01-00:00; the first partition is 2025-01-01-00:00 \(SLUICE_EVENTS_START\), "
+        r"e\.g\. 2025-01-01-00:00; "
+        r"the first partition is 2025-01-01-00:00 \(SLUICE_EVENTS_START\), "
         r"the last \d{4}-\d\d-\d\d-\d\d:00 \[events_lake, quarantined_events\]",
         line,
     )
@@ -101,7 +106,10 @@ def test_a_partial_multi_asset_selection_says_what_to_select(cli_runs):
         ("gender", "gender,person,person_ip,quarantined_persons"),
         ("user_logins", "quarantined_logins,user_logins"),
         ("quarantined_events", "events_lake,quarantined_events"),
-        ("customers_parquet", "customers_backup,customers_clean,customers_parquet,quarantined_customers"),
+        (
+            "customers_parquet",
+            "customers_backup,customers_clean,customers_parquet,quarantined_customers",
+        ),
     ],
 )
 def test_every_multi_asset_names_its_siblings(selected, expected):
@@ -141,7 +149,11 @@ def test_an_unreachable_s3_names_the_variables_in_one_line(cli_runs):
 
 def test_unreachable_postgres_in_process_names_the_resource_url():
     resource = PostgresResource(url="postgresql://u@127.0.0.1:1/db")
-    with pytest.raises(PostgresUnreachableError, match=r"^cannot reach Postgres at postgresql://u@127.0.0.1:1/db \(set by PostgresResource\(url=...\)\)"):  # noqa: E501
+    with pytest.raises(
+        PostgresUnreachableError,
+        match=r"^cannot reach Postgres at postgresql://u@127.0.0.1:1/db "
+        r"\(set by PostgresResource\(url=...\)\)",
+    ):
         with resource.connection():
             pass
 

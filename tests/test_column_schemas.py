@@ -24,13 +24,16 @@ def table_like_assets() -> dict[AssetKey, dict]:
 
 def test_every_table_like_asset_declares_its_columns():
     assets = table_like_assets()
-    # The ones the issue names, at least: lake, quarantines, persons, logins, customers, iris, catalog.
+    # The ones the issue names, at least: lake, quarantines, persons, logins, customers, iris,
+    # catalog.
     expected = {"events_lake", "quarantined_events", "person", "gender", "person_ip",
                 "quarantined_persons", "user_logins", "quarantined_logins", "customers_backup",
                 "customers_clean", "customers_parquet", "quarantined_customers", "iris_dataset",
                 "lake_catalog"}  # fmt: skip
     assert expected <= {key.to_user_string() for key in assets}
-    without = [k.to_user_string() for k, metadata in assets.items() if COLUMN_SCHEMA not in metadata]
+    without = [
+        k.to_user_string() for k, metadata in assets.items() if COLUMN_SCHEMA not in metadata
+    ]
     assert without == []
     for key, metadata in assets.items():
         schema = metadata[COLUMN_SCHEMA]

@@ -2,7 +2,8 @@
 
 Job files, run history, sensor cursors and users' selections refer to these names: changing
 one is a decision to record in tests/public_names.json, never an accident of a refactor.
-Regenerate after a deliberate change with ``python -m tests.test_public_names > tests/public_names.json``.
+Regenerate after a deliberate change with
+``python -m tests.test_public_names > tests/public_names.json``.
 """
 
 import json
@@ -19,11 +20,14 @@ def public_names() -> dict[str, list[str]]:
     return {
         "assets": sorted(key.to_user_string() for key in asset_graph.get_all_asset_keys()),
         "asset_checks": sorted(
-            f"{check.asset_key.to_user_string()}:{check.name}" for check in asset_graph.asset_check_keys
+            f"{check.asset_key.to_user_string()}:{check.name}"
+            for check in asset_graph.asset_check_keys
         ),
         "sensors": sorted(sensor.name for sensor in repository.sensor_defs),
         "schedules": sorted(schedule.name for schedule in repository.schedule_defs),
-        "jobs": sorted(job.name for job in repository.get_all_jobs() if not job.name.startswith("__")),
+        "jobs": sorted(
+            job.name for job in repository.get_all_jobs() if not job.name.startswith("__")
+        ),
     }
 
 

@@ -29,9 +29,22 @@ def test_materialize_from_the_repo_root_without_dagster_home(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLUICE_", "DAGSTER_"))}
     env["SLUICE_STORAGE_URL"] = str(tmp_path / "storage")
     done = subprocess.run(
-        [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "platform_assets.definitions",
-         "--select", "iris_dataset,iris_model"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "dagster",
+            "asset",
+            "materialize",
+            "-m",
+            "platform_assets.definitions",
+            "--select",
+            "iris_dataset,iris_model",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "RUN_SUCCESS" in done.stderr

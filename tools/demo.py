@@ -38,14 +38,24 @@ def main() -> int:
 
     _section(f"1. generating {EVENTS:,} events over 24 arrival hours of {DAY}")
     summary = generate_events(storage, events=EVENTS, start=f"{DAY}T00", hours=24, seed=1)
-    print(f"{summary['files_written']} landing files, {summary['records']:,} records "
-          f"(~{summary['expected_quarantined']:,} malformed or redelivered)")
+    print(
+        f"{summary['files_written']} landing files, {summary['records']:,} records "
+        f"(~{summary['expected_quarantined']:,} malformed or redelivered)"
+    )
 
     _section("2. one single-run backfill of 24 hourly partitions")
     command = [
-        sys.executable, "-m", "dagster", "asset", "materialize", "-m", "platform_assets.definitions",
-        "--select", "events_lake,quarantined_events",
-        "--partition-range", f"{DAY}-00:00...{DAY}-23:00",
+        sys.executable,
+        "-m",
+        "dagster",
+        "asset",
+        "materialize",
+        "-m",
+        "platform_assets.definitions",
+        "--select",
+        "events_lake,quarantined_events",
+        "--partition-range",
+        f"{DAY}-00:00...{DAY}-23:00",
     ]
     print("$", " ".join(command[1:]))
     env = {**os.environ, "DAGSTER_HOME": str(home), "SLUICE_STORAGE_URL": str(storage_dir)}
@@ -74,9 +84,12 @@ def main() -> int:
 
     _section("4. a query over the lake: one type, one hour (reads one directory)")
     top_type = con.execute(
-        f"SELECT event_type FROM read_parquet('{lake}', hive_partitioning=true) GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+        f"SELECT event_type FROM read_parquet('{lake}', hive_partitioning=true) "
+        "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
     ).fetchone()[0]
-    cell = Path(storage_dir, "lake/events", f"event_type={top_type}", f"event_date={DAY}", "event_hour=12")
+    cell = Path(
+        storage_dir, "lake/events", f"event_type={top_type}", f"event_date={DAY}", "event_hour=12"
+    )
     sql = (
         f"SELECT count(*) AS events, min(created_at) AS first, max(created_at) AS last "
         f"FROM read_parquet('{cell}/*.parquet')"
@@ -87,7 +100,12 @@ def main() -> int:
     _section(f"5. the lake catalog: a typed view per event type (events_{top_type})")
     catalog = DEMO_DIR / "catalog" / "lake.duckdb"
     query = [
-        sys.executable, "-m", "platform_assets.catalog.query", "--refresh", "--catalog", str(catalog),
+        sys.executable,
+        "-m",
+        "platform_assets.catalog.query",
+        "--refresh",
+        "--catalog",
+        str(catalog),
         f"SELECT column_name, column_type FROM (DESCRIBE events_{top_type}) LIMIT 12",
     ]
     print("$ python", shlex.join(query[1:]))
@@ -95,9 +113,12 @@ def main() -> int:
     print(shown.stdout or shown.stderr)
     if shown.returncode != 0:
         return shown.returncode
-    print(f"\nstorage: {storage_dir}\nbrowse the run: DAGSTER_HOME={home} SLUICE_STORAGE_URL={storage_dir} "
-          f"SLUICE_CATALOG_PATH={catalog} "
-          ".venv/bin/dagster dev -m platform_assets.definitions")
+    print(
+        f"\nstorage: {storage_dir}\n"
+        f"browse the run: DAGSTER_HOME={home} SLUICE_STORAGE_URL={storage_dir} "
+        f"SLUICE_CATALOG_PATH={catalog} "
+        ".venv/bin/dagster dev -m platform_assets.definitions"
+    )
     return 0
 
 

@@ -74,7 +74,9 @@ def dagster_pg_env(postgres_url: str) -> dict[str, str]:
     """DAGSTER_PG_* of deploy/dagster.yaml from a TCP Postgres URL (any postgresql scheme)."""
     parts = urlsplit(postgres_url)
     if not parts.hostname:
-        raise TopologyError(f"Dagster's database needs a host and port, as RDS has: {parts.netloc!r}")
+        raise TopologyError(
+            f"Dagster's database needs a host and port, as RDS has: {parts.netloc!r}"
+        )
     return {
         "DAGSTER_PG_HOST": parts.hostname,
         "DAGSTER_PG_PORT": str(parts.port or 5432),
@@ -139,12 +141,26 @@ def commands(settings: TopologySettings) -> dict[str, list[str]]:
     workspace = str(settings.workspace_yaml)
     return {
         "code-server": [
-            str(bin_dir / "dagster"), "code-server", "start", "-m", CODE_LOCATION_MODULE,
-            "-h", HOST, "-p", str(settings.code_server_port), "--location-name", LOCATION_NAME,
+            str(bin_dir / "dagster"),
+            "code-server",
+            "start",
+            "-m",
+            CODE_LOCATION_MODULE,
+            "-h",
+            HOST,
+            "-p",
+            str(settings.code_server_port),
+            "--location-name",
+            LOCATION_NAME,
         ],
         "webserver": [
-            str(bin_dir / "dagster-webserver"), "-h", HOST, "-p", str(settings.webserver_port),
-            "-w", workspace,
+            str(bin_dir / "dagster-webserver"),
+            "-h",
+            HOST,
+            "-p",
+            str(settings.webserver_port),
+            "-w",
+            workspace,
         ],
         "daemon": [str(bin_dir / "dagster-daemon"), "run", "-w", workspace],
     }
@@ -188,8 +204,13 @@ class Topology:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_path(name), "ab") as log:
             self.processes[name] = subprocess.Popen(
-                cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                preexec_fn=_child_setup, start_new_session=True,
+                cmd,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_child_setup,
+                start_new_session=True,
             )
 
     def start(self, *, before_daemon=None, timeout: float = 90.0) -> None:

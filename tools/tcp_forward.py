@@ -37,7 +37,9 @@ def start_tcp_forward(port: int, unix_socket: Path, host: str = "127.0.0.1") -> 
         except OSError:
             client_writer.close()
             return
-        await asyncio.gather(_pipe(client_reader, server_writer), _pipe(server_reader, client_writer))
+        await asyncio.gather(
+            _pipe(client_reader, server_writer), _pipe(server_reader, client_writer)
+        )
 
     async def serve():
         server = await asyncio.start_server(handle, sock=listener)

@@ -82,7 +82,8 @@ def tables_markdown(build: CatalogBuild) -> str:
         else:
             shown = ", ".join(f"{n} {t}" for n, t in columns)
         lines.append(
-            f"| {_md_cell(table.name)} | {table.kind} | {_md_cell(table.source)} | {table.files} | {_md_cell(shown)} |"
+            f"| {_md_cell(table.name)} | {table.kind} | {_md_cell(table.source)} "
+            f"| {table.files} | {_md_cell(shown)} |"
         )
     return "\n".join(lines)
 
@@ -141,7 +142,8 @@ def lake_catalog(
         storage, catalog_path(), full_refresh=config.full_refresh, on_skip=context.log.warning
     )
     context.log.info(
-        f"{len(build.tables)} views ({build.event_types} event types) over {build.lake_files} lake files; "
+        f"{len(build.tables)} views ({build.event_types} event types) "
+        f"over {build.lake_files} lake files; "
         f"{build.inferred_files} files inferred, {build.seconds:.1f}s"
     )
     return MaterializeResult(metadata=catalog_metadata(build))

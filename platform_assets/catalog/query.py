@@ -77,7 +77,8 @@ def _open(path: Path, storage: StorageResource, refresh: bool) -> duckdb.DuckDBP
         ) from None
     if built_for and built_for[0] != storage.resolved_url:
         print(
-            f"warning: the catalog reads {built_for[0]} but the storage root is {storage.resolved_url} "
+            f"warning: the catalog reads {built_for[0]} "
+            f"but the storage root is {storage.resolved_url} "
             "(SLUICE_STORAGE_URL); run with --refresh to rebuild it",
             file=sys.stderr,
         )
@@ -118,8 +119,8 @@ def _write_result(relation: duckdb.DuckDBPyRelation, parquet: Path, csv: Path) -
 def run(sql: str, save: str | None, refresh: bool, storage: StorageResource, path: Path) -> None:
     if save is not None and not SAFE_NAME.match(save):
         raise QueryError(
-            f"--save {save!r}: use letters, digits, '_', '.', '-' (starting with a letter or digit), "
-            "at most 128 characters"
+            f"--save {save!r}: use letters, digits, '_', '.', '-' "
+            "(starting with a letter or digit), at most 128 characters"
         )
     check_read_only(sql)
     with _open(path, storage, refresh) as con:

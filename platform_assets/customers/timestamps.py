@@ -1,7 +1,7 @@
 """The one timestamp grammar of customer files, shared (by test) with the shell script.
 
-Accepted, after trimming spaces and tabs: ``YYYY-MM-DD`` (midnight), or a date and a time joined by ``T``
-or a space, ``HH:MM``, ``HH:MM:SS`` or ``HH:MM:SS.f`` (1-6 fraction digits), optionally
+Accepted, after trimming spaces and tabs: ``YYYY-MM-DD`` (midnight), or a date and a time joined
+by ``T`` or a space, ``HH:MM``, ``HH:MM:SS`` or ``HH:MM:SS.f`` (1-6 fraction digits), optionally
 followed by ``Z`` or an offset ``+HH:MM`` / ``+HHMM`` / ``+HH``. No offset means UTC.
 Anything else (other ISO forms included) is unparseable: the row is quarantined, and
 scripts/flag_future_timestamps.sh parses exactly this grammar, so both always agree.

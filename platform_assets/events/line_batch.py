@@ -16,7 +16,9 @@ class LineBatch:
     order): the order that decides which copy of an id wins."""
 
     texts: list[bytes] = field(default_factory=list)
-    line_numbers: list[np.ndarray] = field(default_factory=list)  # 1-based physical line numbers, in pieces
+    line_numbers: list[np.ndarray] = field(
+        default_factory=list
+    )  # 1-based physical line numbers, in pieces
     sources: list[tuple[str, int]] = field(default_factory=list)  # (key, lines) runs in order
     first_seq: int = 0
 
@@ -24,7 +26,9 @@ class LineBatch:
         return len(self.texts)
 
     @classmethod
-    def of(cls, texts: list[bytes], source_key: str = "k", first_line: int = 1, first_seq: int = 0) -> LineBatch:
+    def of(
+        cls, texts: list[bytes], source_key: str = "k", first_line: int = 1, first_seq: int = 0
+    ) -> LineBatch:
         """A batch of consecutive lines of one file (tests and tools)."""
         numbers = np.arange(first_line, first_line + len(texts), dtype=np.int64)
         return cls(list(texts), [numbers], [(source_key, len(texts))], first_seq)
@@ -40,7 +44,9 @@ class LineBatch:
     def source_key_array(self) -> pa.Array:
         """The source key of every line, built from the runs (a dictionary, decoded)."""
         keys = pa.array([key for key, _ in self.sources], pa.string())
-        indices = np.repeat(np.arange(len(self.sources), dtype=np.int32), [rows for _, rows in self.sources])
+        indices = np.repeat(
+            np.arange(len(self.sources), dtype=np.int32), [rows for _, rows in self.sources]
+        )
         return pa.DictionaryArray.from_arrays(pa.array(indices), keys).cast(pa.string())
 
     def source_keys_at(self, rows: np.ndarray) -> list[str]:

@@ -17,7 +17,9 @@ from platform_assets.jobs.declared_jobs import check_job_files, job_files, jobs_
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m platform_assets.jobs")
     parser.add_argument("command", choices=["validate", "list"])
-    parser.add_argument("--dir", type=Path, help="job files directory (default: SLUICE_JOBS_DIR or jobs/)")
+    parser.add_argument(
+        "--dir", type=Path, help="job files directory (default: SLUICE_JOBS_DIR or jobs/)"
+    )
     args = parser.parse_args(argv)
 
     # Imported here: loading every domain takes seconds, --help should not.
@@ -29,9 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     for spec, _selection, _partitions in resolved:
-        schedule = f", schedule {spec.schedule_name} `{spec.cron}` {spec.timezone}" if spec.cron else ""
+        schedule = (
+            f", schedule {spec.schedule_name} `{spec.cron}` {spec.timezone}" if spec.cron else ""
+        )
         state = "" if not spec.cron or spec.schedule_running else " (stopped)"
         print(f"ok {spec.path}: job {spec.name}{schedule}{state}")
     if args.command == "validate":
-        print(f"{len(paths)} job file(s) in {directory}, {len(problems)} problem(s)", file=sys.stderr)
+        print(
+            f"{len(paths)} job file(s) in {directory}, {len(problems)} problem(s)", file=sys.stderr
+        )
     return 1 if problems else 0

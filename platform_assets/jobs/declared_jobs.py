@@ -80,13 +80,17 @@ def check_job_files(
             continue
         if spec.name in seen:
             problems.append(
-                JobFileProblem(path, "name", f"job {spec.name!r} is also declared by {seen[spec.name]}")
+                JobFileProblem(
+                    path, "name", f"job {spec.name!r} is also declared by {seen[spec.name]}"
+                )
             )
             continue
         seen[spec.name] = path
         if spec.name in taken or spec.schedule_name in taken:
             problems.append(
-                JobFileProblem(path, "name", f"{spec.name!r} is already a job or schedule of the platform")
+                JobFileProblem(
+                    path, "name", f"{spec.name!r} is already a job or schedule of the platform"
+                )
             )
             continue
         selection, partitions_def, selection_problems = _resolve_selection(spec, graph)
@@ -97,7 +101,9 @@ def check_job_files(
     return resolved, problems
 
 
-def declared_jobs_definitions(domain_defs: Definitions, directory: Path | None = None) -> Definitions:
+def declared_jobs_definitions(
+    domain_defs: Definitions, directory: Path | None = None
+) -> Definitions:
     """The jobs and schedules of every job file, or JobFilesError naming each bad file and field."""
     resolved, problems = check_job_files(job_files(directory or jobs_dir()), domain_defs)
     if problems:
@@ -137,7 +143,9 @@ def _selection_and_partitions(spec: JobSpec, graph):
     try:
         # Assets made together by one op (events_lake and quarantined_events) can only run
         # together: selecting one brings its siblings, as materializing it in the UI does.
-        selection = AssetSelection.from_coercible(list(spec.selection)).required_multi_asset_neighbors()
+        selection = AssetSelection.from_coercible(
+            list(spec.selection)
+        ).required_multi_asset_neighbors()
         keys = selection.resolve(graph)
     except DagsterError as err:
         raise _SelectionProblem(_first_line(err)) from None
@@ -145,10 +153,14 @@ def _selection_and_partitions(spec: JobSpec, graph):
         raise _SelectionProblem(f"{list(spec.selection)} selects no assets")
     external = sorted(k.to_user_string() for k in keys if not graph.get(k).is_materializable)
     if external:
-        raise _SelectionProblem(f"selects assets that cannot be materialized (external): {', '.join(external)}")
+        raise _SelectionProblem(
+            f"selects assets that cannot be materialized (external): {', '.join(external)}"
+        )
     partitions = {graph.get(k).partitions_def for k in keys} - {None}
     if len(partitions) > 1:
-        raise _SelectionProblem("mixes assets with different partitions; one job runs one kind of partition")
+        raise _SelectionProblem(
+            "mixes assets with different partitions; one job runs one kind of partition"
+        )
     try:
         # Build the job once here so that whatever Dagster would refuse at load time is
         # reported against the file instead.
@@ -172,8 +184,12 @@ def _schedule_problems(spec: JobSpec, partitions_def) -> list[JobFileProblem]:
     try:
         zoneinfo.ZoneInfo(spec.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        problems.append(JobFileProblem(spec.path, "timezone", f"unknown time zone {spec.timezone!r}"))
-    if partitions_def is not None and not isinstance(partitions_def, TimeWindowPartitionsDefinition):
+        problems.append(
+            JobFileProblem(spec.path, "timezone", f"unknown time zone {spec.timezone!r}")
+        )
+    if partitions_def is not None and not isinstance(
+        partitions_def, TimeWindowPartitionsDefinition
+    ):
         reason = (
             f"the selection is partitioned by {type(partitions_def).__name__}; a schedule can only "
             "pick a partition of time-partitioned assets (its sensor runs the others)"
@@ -182,7 +198,9 @@ def _schedule_problems(spec: JobSpec, partitions_def) -> list[JobFileProblem]:
     return problems
 
 
-def last_ended_partition(partitions_def: TimeWindowPartitionsDefinition, now: datetime) -> str | None:
+def last_ended_partition(
+    partitions_def: TimeWindowPartitionsDefinition, now: datetime
+) -> str | None:
     """The key of the newest partition whose window ends at or before `now`."""
     current = partitions_def.get_partition_key_for_timestamp(now.timestamp())
     current_start = partitions_def.time_window_for_partition_key(current).start
@@ -192,7 +210,9 @@ def last_ended_partition(partitions_def: TimeWindowPartitionsDefinition, now: da
 
 
 def _schedule(spec: JobSpec, job, partitions_def) -> ScheduleDefinition:
-    status = DefaultScheduleStatus.RUNNING if spec.schedule_running else DefaultScheduleStatus.STOPPED
+    status = (
+        DefaultScheduleStatus.RUNNING if spec.schedule_running else DefaultScheduleStatus.STOPPED
+    )
     description = f"Declared in {spec.path.name}: `{spec.cron}` ({spec.timezone})."
     latest_complete_partition = None  # unpartitioned: every tick runs the job as it is
     if partitions_def is not None:

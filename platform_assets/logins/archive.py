@@ -71,7 +71,11 @@ def drain_queue(
     while result.received < max_messages:
         batch = []
         while len(batch) < archive_batch_size and result.received + len(batch) < max_messages:
-            wanted = min(SQS_MAX_BATCH, archive_batch_size - len(batch), max_messages - result.received - len(batch))
+            wanted = min(
+                SQS_MAX_BATCH,
+                archive_batch_size - len(batch),
+                max_messages - result.received - len(batch),
+            )
             received = queue.receive(wanted)
             if not received:
                 break
@@ -89,8 +93,14 @@ def drain_queue(
         failures = queue.delete(batch)
         result.deleted += len(batch) - len(failures)
         result.delete_failures += len(failures)
-        log(f"archived {len(batch)} login messages to {key}; deleted {len(batch) - len(failures)} from the queue")
+        log(
+            f"archived {len(batch)} login messages to {key}; "
+            f"deleted {len(batch) - len(failures)} from the queue"
+        )
         if failures:
             # Not an error: these come back after the visibility timeout and dedupe on load.
-            log(f"{len(failures)} deletes refused by SQS (e.g. {failures[0].code}); they will be redelivered")
+            log(
+                f"{len(failures)} deletes refused by SQS (e.g. {failures[0].code}); "
+                "they will be redelivered"
+            )
     return result

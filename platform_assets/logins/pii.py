@@ -69,7 +69,9 @@ def decrypt(token: str, keys: Iterable[bytes], field: str) -> str:
             try:
                 return AESGCM(key).decrypt(nonce, sealed, _aad(field)).decode("utf-8")
             except InvalidTag:
-                raise RevealError(f"{field}: ciphertext failed authentication (tampered or wrong field)") from None
+                raise RevealError(
+                    f"{field}: ciphertext failed authentication (tampered or wrong field)"
+                ) from None
     raise RevealError(
         f"{field}: encrypted under key id {wanted.hex()}, which is not among the configured keys "
         "(add it to SLUICE_PII_PREVIOUS_ENCRYPTION_KEYS after a rotation)"

@@ -25,7 +25,9 @@ from user_logins where {column} = %s order by arrival_hour, message_id
 """
 
 
-def reveal(conninfo: str, *, message_id: str | None = None, user_id: str | None = None, keys=None) -> list[dict]:
+def reveal(
+    conninfo: str, *, message_id: str | None = None, user_id: str | None = None, keys=None
+) -> list[dict]:
     """Decrypted rows for one message id or every login of one user."""
     column, value = ("message_id", message_id) if message_id else ("user_id", user_id)
     keys = keys or load_pii_keys()

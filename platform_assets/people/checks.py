@@ -8,7 +8,9 @@ from resources.postgres import PostgresResource
 
 @asset_check(
     asset=PERSON,
-    description="Every stored email is trimmed and lowercase, so upserts by email cannot miss a match.",
+    description=(
+        "Every stored email is trimmed and lowercase, so upserts by email cannot miss a match."
+    ),
 )
 def person_emails_normalised(postgres: PostgresResource) -> AssetCheckResult:
     with postgres.connection() as conn:

@@ -69,7 +69,8 @@ def test_events_view_matches_the_lake(lake, catalog):
             view = per_type_views[event_type]
             assert con.execute(f'SELECT count(*) FROM "{view}"').fetchone()[0] == count, event_type
         typed = con.execute(
-            "SELECT typeof(created_at), typeof(event_date), typeof(event_hour), typeof(attributes) FROM events LIMIT 1"
+            "SELECT typeof(created_at), typeof(event_date), typeof(event_hour), "
+            "typeof(attributes) FROM events LIMIT 1"
         ).fetchone()
     assert counted == expected
     assert set(per_type_views) == {event_type for event_type, _ in expected}

@@ -60,7 +60,8 @@ DIRTY_ROWS = [
     ("109", "Feb Thirty", "bad2@example.com", "2021-02-30", "H"),  # line 111 invalid_timestamp
     ("110", "No At", "not-an-email", "2021-01-01", "I"),  # line 112 invalid_email
     None,  # line 113 an exact copy of sample row id 5: duplicate_row
-    None,  # line 114 the same row 5 with EMAIL IN CAPS and padded: duplicate_row (same once cleaned)
+    # line 114 the same row 5 with EMAIL IN CAPS and padded: duplicate_row (same once cleaned)
+    None,
     ("7", "Other Person", "other@example.com", "2021-01-01", "J"),  # line 115 duplicate_id (id 7)
     (
         "114",

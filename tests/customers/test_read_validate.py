@@ -76,7 +76,8 @@ def test_crlf_and_lf_read_the_same(files):
 
 def test_bom_blank_lines_and_padded_header():
     parsed = read(
-        "\ufeff\n id , name,email ,timestamp,extra\n1,A,a@x.com,2020-01-01,e\n\n2,B,b@x.com,2020-01-02,f\n"
+        "\ufeff\n id , name,email ,timestamp,extra\n"
+        "1,A,a@x.com,2020-01-01,e\n\n2,B,b@x.com,2020-01-02,f\n"
     )
     assert parsed.header == ("id", "name", "email", "timestamp", "extra")
     assert [r.line for r in parsed.rows] == [3, 5] and parsed.blank_lines == 1

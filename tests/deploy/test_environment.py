@@ -12,16 +12,22 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 CODE_DIRS = ["platform_assets", "resources", "sensors", "ml"]
 # A quoted literal in Python; env_var('...') in dbt; `env: NAME` in a Dagster instance yaml.
-PATTERNS = [re.compile(r"""["'](SLUICE_[A-Z0-9_]*[A-Z0-9])["']"""),
-            re.compile(r"""env_var\(\s*["'](SLUICE_[A-Z0-9_]*[A-Z0-9])"""),
-            re.compile(r"env:\s*(SLUICE_[A-Z0-9_]*[A-Z0-9])")]
+PATTERNS = [
+    re.compile(r"""["'](SLUICE_[A-Z0-9_]*[A-Z0-9])["']"""),
+    re.compile(r"""env_var\(\s*["'](SLUICE_[A-Z0-9_]*[A-Z0-9])"""),
+    re.compile(r"env:\s*(SLUICE_[A-Z0-9_]*[A-Z0-9])"),
+]
 
 
 def variables_read() -> dict[str, set[str]]:
     """name -> files that read it (code, the dbt project, the production instance yaml)."""
     files = [p for d in CODE_DIRS for p in (ROOT / d).rglob("*.py")]
-    files += [p for ext in ("*.yml", "*.yaml", "*.sql") for p in (ROOT / "dbt").rglob(ext)
-              if "target" not in p.parts]
+    files += [
+        p
+        for ext in ("*.yml", "*.yaml", "*.sql")
+        for p in (ROOT / "dbt").rglob(ext)
+        if "target" not in p.parts
+    ]
     files.append(ROOT / "deploy" / "dagster.yaml")
     found: dict[str, set[str]] = {}
     for path in files:
@@ -57,13 +63,20 @@ def documented() -> dict[str, str]:
 
 def test_the_scan_finds_the_variables_we_know():
     read = variables_read()
-    assert {"SLUICE_STORAGE_URL", "SLUICE_POSTGRES_URL", "SLUICE_PII_SECRET_ID",
-            "SLUICE_COMPUTE_LOGS_BUCKET"} <= set(read)
+    assert {
+        "SLUICE_STORAGE_URL",
+        "SLUICE_POSTGRES_URL",
+        "SLUICE_PII_SECRET_ID",
+        "SLUICE_COMPUTE_LOGS_BUCKET",
+    } <= set(read)
 
 
 def test_every_variable_read_is_set_or_documented():
-    missing = {name: sorted(files) for name, files in variables_read().items()
-               if name not in variables_set_on_kubernetes() and name not in documented()}
+    missing = {
+        name: sorted(files)
+        for name, files in variables_read().items()
+        if name not in variables_set_on_kubernetes() and name not in documented()
+    }
     assert not missing, (
         "SLUICE_* variables read by the code but neither set in deploy/ nor in the table of "
         f"docs/deploy.md (say whether each is required or optional): {missing}"
@@ -80,4 +93,6 @@ def test_every_variable_set_is_read_or_documented():
 def test_required_variables_are_set_on_kubernetes():
     required = {name for name, row in documented().items() if "| required |" in row}
     assert required, "the variable table marks no variable as required"
-    assert required <= variables_set_on_kubernetes(), sorted(required - variables_set_on_kubernetes())
+    assert required <= variables_set_on_kubernetes(), sorted(
+        required - variables_set_on_kubernetes()
+    )

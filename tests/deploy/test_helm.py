@@ -23,8 +23,12 @@ USER_CODE = VALUES["dagster-user-deployments"]["deployments"][0]
 
 
 def manifest(kind: str, name: str) -> dict:
-    found = [d for docs in MANIFESTS.values() for d in docs
-             if d["kind"] == kind and d["metadata"]["name"] == name]
+    found = [
+        d
+        for docs in MANIFESTS.values()
+        for d in docs
+        if d["kind"] == kind and d["metadata"]["name"] == name
+    ]
     assert len(found) == 1, f"{kind}/{name}: {len(found)} manifests"
     return found[0]
 
@@ -50,7 +54,7 @@ def test_every_manifest_parses_as_kubernetes_objects():
 def test_user_code_runs_the_image_command_and_code_location():
     dockerfile = (ROOT / "Dockerfile").read_text()
     cmd = json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.M).group(1))
-    assert USER_CODE["codeServerArgs"] == cmd[cmd.index("-m"):cmd.index("-m") + 2]
+    assert USER_CODE["codeServerArgs"] == cmd[cmd.index("-m") : cmd.index("-m") + 2]
     assert str(USER_CODE["port"]) == cmd[cmd.index("-p") + 1]
     assert USER_CODE["includeConfigInLaunchedRuns"]["enabled"] is True
     api = manifest("Deployment", "sluice-api")["spec"]["template"]["spec"]["containers"][0]
@@ -78,8 +82,9 @@ def test_env_secrets_exist_and_hold_what_the_code_reads():
         assert "SLUICE_POSTGRES_URL" in keys
     env = {e["name"]: e["value"] for e in USER_CODE["env"]}
     assert env["SLUICE_STORAGE_URL"].startswith("s3://")
-    assert env["SLUICE_STORAGE_URL"].split("/")[2] == (
-        VALUES["computeLogManager"]["config"]["s3ComputeLogManager"]["bucket"]
+    assert (
+        env["SLUICE_STORAGE_URL"].split("/")[2]
+        == (VALUES["computeLogManager"]["config"]["s3ComputeLogManager"]["bucket"])
     )
     # PII keys come from Secrets Manager by id; the keys themselves are never in values.
     assert "SLUICE_PII_SECRET_ID" in env
@@ -111,7 +116,9 @@ def test_jobs_carry_the_kind_and_pod_size_tags():
         )
         config = tags[K8S_CONFIG_TAG]
         kinds[tags[KIND_TAG]] = json.loads(config) if isinstance(config, str) else config
-    assert {"ingest_events_job", "person_file_job", "catalog_nightly"} <= {j.name for j in defs.jobs}
+    assert {"ingest_events_job", "person_file_job", "catalog_nightly"} <= {
+        j.name for j in defs.jobs
+    }
     ingest, catalog = (kinds[k]["container_config"]["resources"] for k in (INGEST, CATALOG))
     for side in ("requests", "limits"):
         assert _cpu(ingest[side]["cpu"]) > _cpu(catalog[side]["cpu"])
@@ -130,8 +137,11 @@ def test_api_deployment_service_and_autoscaler_fit_together():
     assert service["spec"]["selector"].items() <= labels.items()
     assert service["spec"]["ports"][0]["targetPort"] == container["ports"][0]["name"]
     hpa = manifest("HorizontalPodAutoscaler", "sluice-api")
-    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
-                                             "name": "sluice-api"}
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": "sluice-api",
+    }
     assert 2 <= hpa["spec"]["minReplicas"] < hpa["spec"]["maxReplicas"]
     assert "cpu" in container["resources"]["requests"], "CPU autoscaling needs a CPU request"
 
@@ -142,8 +152,9 @@ def test_every_pod_runs_as_the_image_non_root_user(pod):
         "webserver": VALUES["dagsterWebserver"]["podSecurityContext"],
         "daemon": VALUES["dagsterDaemon"]["podSecurityContext"],
         "user-code": USER_CODE["podSecurityContext"],
-        "runs": VALUES["runLauncher"]["config"]["k8sRunLauncher"]["runK8sConfig"]
-        ["podSpecConfig"]["securityContext"],
+        "runs": VALUES["runLauncher"]["config"]["k8sRunLauncher"]["runK8sConfig"]["podSpecConfig"][
+            "securityContext"
+        ],
         "api": manifest("Deployment", "sluice-api")["spec"]["template"]["spec"]["securityContext"],
     }
     dockerfile = (ROOT / "Dockerfile").read_text()

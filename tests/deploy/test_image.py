@@ -46,8 +46,11 @@ def stages() -> list[list[tuple[str, str]]]:
 
 
 def lock_names(path: Path) -> set[str]:
-    return {ln.split("==")[0].strip().lower() for ln in path.read_text().splitlines()
-            if "==" in ln and not ln.lstrip().startswith("#")}
+    return {
+        ln.split("==")[0].strip().lower()
+        for ln in path.read_text().splitlines()
+        if "==" in ln and not ln.lstrip().startswith("#")
+    }
 
 
 def dockerignore_patterns() -> list[str]:
@@ -79,8 +82,11 @@ def test_every_copied_path_exists_and_is_not_ignored():
 
 def test_every_package_of_the_project_is_copied():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    copied = {shlex.split(arg)[0] for word, arg in instructions()
-              if word == "COPY" and not arg.startswith("--from")}
+    copied = {
+        shlex.split(arg)[0]
+        for word, arg in instructions()
+        if word == "COPY" and not arg.startswith("--from")
+    }
     for pattern in config["tool"]["setuptools"]["packages"]["find"]["include"]:
         assert pattern.rstrip("*") in copied, f"package {pattern} is installed but not copied"
 
@@ -117,11 +123,16 @@ def test_default_command_is_the_code_server_of_the_code_location():
     # The same command `make prod-local` and the topology test run, but for host and port.
     from tools.prod_topology import TopologySettings, commands
 
-    settings = TopologySettings(home=ROOT, app_postgres_url="", dagster_postgres_url="",
-                                s3_endpoint="", bucket="")
+    settings = TopologySettings(
+        home=ROOT, app_postgres_url="", dagster_postgres_url="", s3_endpoint="", bucket=""
+    )
     local = commands(settings)["code-server"]
     assert Path(local[0]).name == cmd[0] and local[1:3] == cmd[1:3]
-    assert _options(local) == {**_options(cmd), "-h": "127.0.0.1", "-p": local[local.index("-p") + 1]}
+    assert _options(local) == {
+        **_options(cmd),
+        "-h": "127.0.0.1",
+        "-p": local[local.index("-p") + 1],
+    }
     assert hasattr(importlib.import_module(module), "defs")
 
 
@@ -145,8 +156,13 @@ def test_dbt_manifest_step_builds_the_manifest(tmp_path):
     command = shlex.split(re.search(r"then (dbt parse[^;]*);", step).group(1))
     shutil.copytree(ROOT / "dbt", tmp_path / "dbt", ignore=shutil.ignore_patterns("target", "logs"))
     bin_dir = Path(sys.executable).parent
-    done = subprocess.run([str(bin_dir / command[0]), *command[1:]], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=240)
+    done = subprocess.run(
+        [str(bin_dir / command[0]), *command[1:]],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert (tmp_path / "dbt" / "target" / "manifest.json").exists()
 

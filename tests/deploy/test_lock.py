@@ -57,7 +57,9 @@ def test_the_dagster_family_is_locked_together():
     core = locked["dagster"]
     for name in ("dagster-webserver", "dagster-graphql", "dagster-pipes", "dagster-shared"):
         assert locked[name] == core, name
-    libraries = {locked[n] for n in ("dagster-aws", "dagster-postgres", "dagster-dbt", "dagster-k8s")}
+    libraries = {
+        locked[n] for n in ("dagster-aws", "dagster-postgres", "dagster-dbt", "dagster-k8s")
+    }
     assert len(libraries) == 1, libraries
     assert locked["dbt-core"].startswith("1.11.")
 
@@ -71,6 +73,12 @@ def test_lock_tool_passes_on_pips_sources():
         "global.cert='/etc/ssl/certs/ca.crt'",
     ]
     assert pip_sources(config) == [
-        "--extra-index-url", "file:///opt/a/simple", "--extra-index-url", "file:///opt/b/simple",
-        "--find-links", "/opt/wheels", "--index-url", "https://mirror.example/simple",
+        "--extra-index-url",
+        "file:///opt/a/simple",
+        "--extra-index-url",
+        "file:///opt/b/simple",
+        "--find-links",
+        "/opt/wheels",
+        "--index-url",
+        "https://mirror.example/simple",
     ]

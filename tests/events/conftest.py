@@ -27,7 +27,9 @@ def event(event_id, event_type="user_created", created_at=None, **attributes) ->
     )
 
 
-def land(storage: StorageResource, arrival: datetime, name: str, lines: list[str], crlf=False) -> str:
+def land(
+    storage: StorageResource, arrival: datetime, name: str, lines: list[str], crlf=False
+) -> str:
     """Drop one landing file for an arrival hour; returns its key."""
     key = f"landing/events/{arrival:%Y/%m/%d/%H}/{name}"
     body = ("\r\n" if crlf else "\n").join(lines).encode() + b"\n"

@@ -45,7 +45,8 @@ def test_kill_mid_publish_then_rerun(tmp_path):
         from pathlib import Path
         from platform_assets.events.ingest import ingest_hour
         from resources.storage import StorageResource
-        ingest_hour(StorageResource(url={storage.url!r}), datetime(2025, 1, 3, 7, tzinfo=timezone.utc),
+        ingest_hour(StorageResource(url={storage.url!r}),
+                    datetime(2025, 1, 3, 7, tzinfo=timezone.utc),
                     spill_dir=Path({str(spill)!r}))
         """
     )
@@ -73,7 +74,10 @@ def test_kill_mid_publish_then_rerun(tmp_path):
 
     stats = ingest_hour(storage, H)
     assert (stats.records_read, stats.valid, stats.quarantined) == (120_000, 120_000, 0)
-    rows = sum(pq.read_metadata(tmp_path / "storage" / o.key).num_rows for o in storage.list_objects("lake/events/"))
+    rows = sum(
+        pq.read_metadata(tmp_path / "storage" / o.key).num_rows
+        for o in storage.list_objects("lake/events/")
+    )
     assert rows == 120_000
     assert json.loads(storage.read_bytes(manifest_key(H)))["complete"] is True
     # The re-run removed what the killed run left of its temporary files.

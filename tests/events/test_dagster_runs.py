@@ -16,8 +16,16 @@ SELECT = "events_lake,quarantined_events"
 
 def materialize(env: dict, *partition_args: str) -> subprocess.CompletedProcess:
     command = [
-        sys.executable, "-m", "dagster", "asset", "materialize",
-        "-m", "platform_assets.definitions", "--select", SELECT, *partition_args,
+        sys.executable,
+        "-m",
+        "dagster",
+        "asset",
+        "materialize",
+        "-m",
+        "platform_assets.definitions",
+        "--select",
+        SELECT,
+        *partition_args,
     ]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -26,8 +34,15 @@ def materialize(env: dict, *partition_args: str) -> subprocess.CompletedProcess:
 
 def land_three_hours(storage):
     land(storage, hour(1, 0), "f-1.jsonl", [event("a", created_at=ms(hour(1, 0), 1)), "oops"])
-    land(storage, hour(1, 1), "f-1.jsonl.gz", [event("b", created_at=ms(hour(1, 1), 2)), event("a", created_at=ms(hour(1, 0), 1))])
-    land(storage, hour(1, 2), "f-1.jsonl", [event("c", "order.paid", created_at=ms(hour(1, 0), 30))])
+    land(
+        storage,
+        hour(1, 1),
+        "f-1.jsonl.gz",
+        [event("b", created_at=ms(hour(1, 1), 2)), event("a", created_at=ms(hour(1, 0), 1))],
+    )
+    land(
+        storage, hour(1, 2), "f-1.jsonl", [event("c", "order.paid", created_at=ms(hour(1, 0), 30))]
+    )
 
 
 def cli_env(dagster_home, storage_env: dict) -> dict:
@@ -37,9 +52,15 @@ def cli_env(dagster_home, storage_env: dict) -> dict:
 
 
 def check_three_hours(storage):
-    rows = query(storage, "lake/events/", "SELECT event_id, event_type, CAST(event_hour AS INT) FROM t ORDER BY 1")
+    rows = query(
+        storage,
+        "lake/events/",
+        "SELECT event_id, event_type, CAST(event_hour AS INT) FROM t ORDER BY 1",
+    )
     assert rows == [("a", "user_created", 0), ("b", "user_created", 1), ("c", "order.paid", 0)]
-    quarantine = query(storage, "quarantine/events/", "SELECT CAST(ingest_hour AS INT), reason FROM t ORDER BY 1")
+    quarantine = query(
+        storage, "quarantine/events/", "SELECT CAST(ingest_hour AS INT), reason FROM t ORDER BY 1"
+    )
     assert quarantine == [(0, "invalid_json"), (1, "duplicate_id")]
 
 
@@ -51,7 +72,10 @@ def test_range_run_then_single_hour_rerun_locally(dagster_home, tmp_path):
     done = materialize(env, "--partition-range", "2025-01-01-00:00...2025-01-01-02:00")
     check_three_hours(storage)
     # Progress lines (here after every batch) say which hour of how many the run is on.
-    assert "ingest_events: hour 3 of 3 (2025-01-01 02:00): 0 of 1 files, 1 records read, 5 in the run" in done.stderr
+    assert (
+        "ingest_events: hour 3 of 3 (2025-01-01 02:00): 0 of 1 files, 1 records read, 5 in the run"
+        in done.stderr
+    )
     # One step: it runs in the run's own process, with no second import of the code location.
     assert "Executing steps in process" in done.stderr
     instance = DagsterInstance.get()
@@ -63,7 +87,9 @@ def test_range_run_then_single_hour_rerun_locally(dagster_home, tmp_path):
     assert metadata["quarantined_by_reason"].value == {"duplicate_id": 1, "invalid_json": 1}
     quarantine = assert_ingest_metadata(metadata, row_count=2)
     assert quarantine["dagster/uri"] == storage.uri("quarantine/events/")
-    lake_metadata = instance.get_latest_materialization_event(AssetKey("events_lake")).asset_materialization.metadata
+    lake_metadata = instance.get_latest_materialization_event(
+        AssetKey("events_lake")
+    ).asset_materialization.metadata
     assert lake_metadata["valid"].value == 3 and lake_metadata["types_seen"].value == 2
     lake = assert_ingest_metadata(lake_metadata, row_count=3)
     assert lake["dagster/uri"] == storage.uri("lake/events/")
@@ -77,7 +103,8 @@ def test_range_run_then_single_hour_rerun_locally(dagster_home, tmp_path):
     evaluations = [r.event_log_entry.dagster_event.event_specific_data for r in records]
     # 2 of 5 records quarantined is above the default 5% threshold: the warning check fails.
     assert {e.check_name: e.passed for e in evaluations} == {
-        "no_duplicate_event_ids": True, "quarantine_rate_below_threshold": False,
+        "no_duplicate_event_ids": True,
+        "quarantine_rate_below_threshold": False,
     }
 
     before = {o.key: storage.read_bytes(o.key) for o in storage.list_objects("lake/")}
@@ -95,5 +122,7 @@ def test_range_run_on_s3(dagster_home, moto_endpoint, s3_bucket):
     )
     materialize(env, "--partition-range", "2025-01-01-00:00...2025-01-01-02:00")
     check_three_hours(storage)
-    materialize(env, "--partition-range", "2025-01-01-00:00...2025-01-01-02:00")  # re-run: no change
+    materialize(
+        env, "--partition-range", "2025-01-01-00:00...2025-01-01-02:00"
+    )  # re-run: no change
     check_three_hours(storage)

@@ -51,5 +51,7 @@ def test_keep_mask_drops_exactly_the_listed_seqs():
     dropped = np.array([3, 7, 8, 12], dtype=np.int64)  # sorted; 8 is not in the batch
     assert keep_mask(rows, dropped).to_pylist() == [True, False, True, False, True, False]
     assert keep_mask(rows, np.array([], dtype=np.int64)).to_pylist() == [True] * 6
-    assert keep_mask(rows, np.array([100], dtype=np.int64)).to_pylist() == [True] * 6  # past the end
+    assert (
+        keep_mask(rows, np.array([100], dtype=np.int64)).to_pylist() == [True] * 6
+    )  # past the end
     assert keep_mask(rows.slice(0, 0), dropped).to_pylist() == []

@@ -88,7 +88,9 @@ def reasons_of(text: bytes) -> list[str]:
         (envelope(meta__created_at=MAX_MS + 1), ["created_at_out_of_range"]),
         (envelope(meta__created_at=10**30), ["created_at_out_of_range"]),
         (
-            envelope(data__id="", data__type="a/b", data__attributes=DELETE, meta__created_at=False),
+            envelope(
+                data__id="", data__type="a/b", data__attributes=DELETE, meta__created_at=False
+            ),
             ["bad_created_at", "bad_id", "bad_type", "missing:data.attributes"],
         ),
         (envelope(data=DELETE, meta=DELETE), ["missing:data", "missing:meta"]),
@@ -113,9 +115,16 @@ def test_every_documented_reason_is_produced_by_some_case():
 
 
 def test_valid_row_keeps_originals_losslessly():
-    attributes = {"big": 123456789012345678901234567890, "nested": {"a": [1, 2.5, None]}, "u": "\u00e9"}
+    attributes = {
+        "big": 123456789012345678901234567890,
+        "nested": {"a": [1, 2.5, None]},
+        "u": "\u00e9",
+    }
     text = json.dumps(
-        {"data": {"id": "e-9", "type": "t", "attributes": attributes}, "meta": {"created_at": 1_735_722_000_123, "x": 1}}
+        {
+            "data": {"id": "e-9", "type": "t", "attributes": attributes},
+            "meta": {"created_at": 1_735_722_000_123, "x": 1},
+        }
     ).encode()
     batch = validate_lines(LineBatch.of([text]), MAX_MS)
     (row,) = batch.valid.to_pylist()

@@ -22,12 +22,22 @@ START = datetime(2025, 2, 1, 0, tzinfo=UTC)
 
 def test_generated_hours_match_the_duckdb_baseline(local_storage, tmp_path):
     summary = generate_events(
-        local_storage, events=6_000, start=START, hours=3, types=40, files_per_hour=3,
-        malformed_rate=0.05, late_rate=0.05, duplicate_rate=0.05, seed=7,
+        local_storage,
+        events=6_000,
+        start=START,
+        hours=3,
+        types=40,
+        files_per_hour=3,
+        malformed_rate=0.05,
+        late_rate=0.05,
+        duplicate_rate=0.05,
+        seed=7,
     )
     hours = [START + timedelta(hours=i) for i in range(3)]
     stats = [ingest_hour(local_storage, hour, batch_size=700) for hour in hours]
-    baseline = ingest_with_duckdb(local_storage.backend.root / "landing" / "events", tmp_path / "duck", hours)
+    baseline = ingest_with_duckdb(
+        local_storage.backend.root / "landing" / "events", tmp_path / "duck", hours
+    )
 
     read = sum(s.records_read for s in stats)
     valid = sum(s.valid for s in stats)
@@ -40,7 +50,8 @@ def test_generated_hours_match_the_duckdb_baseline(local_storage, tmp_path):
     theirs = {
         row[0]
         for row in duckdb.sql(
-            f"SELECT event_id FROM read_parquet('{tmp_path}/duck/lake/**/*.parquet', hive_partitioning=true)"
+            f"SELECT event_id FROM read_parquet('{tmp_path}/duck/lake/**/*.parquet', "
+            "hive_partitioning=true)"
         ).fetchall()
     }
     assert len(ours) == valid and ours == theirs
@@ -60,7 +71,8 @@ def test_upstream_sample_keeps_each_event_once(local_storage, sample_data):
     assert sum(s.valid for s in stats) == 4395
     assert sum(s.quarantined for s in stats) == 1052
     counts = query(
-        local_storage, "lake/events/",
+        local_storage,
+        "lake/events/",
         "SELECT event_type, count(*), count(DISTINCT event_id) FROM t GROUP BY 1 ORDER BY 1",
     )
     # Independently of the remap: distinct event_ids per domain.event_type in the source.

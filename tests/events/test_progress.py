@@ -30,7 +30,9 @@ def test_one_line_per_interval_not_per_batch():
     clock.now += 5  # 10 s since the start
     progress.files(2, 3)
     progress.add(1_000)
-    assert lines == ["load: hour 1 of 2 (2025-01-01 00:00): 2 of 3 files, 6,000 records read, 600 records/s"]
+    assert lines == [
+        "load: hour 1 of 2 (2025-01-01 00:00): 2 of 3 files, 6,000 records read, 600 records/s"
+    ]
     progress.start_part(2, 2, "2025-01-01 01:00")
     clock.now += 10
     progress.add(4_000)
@@ -55,22 +57,45 @@ def test_a_range_run_says_which_hour_of_how_many(local_storage, monkeypatch):
     hours = [hour(1, 10), hour(1, 11)]
     for arrival in hours:
         for name in ("a.jsonl", "b.jsonl"):
-            land(local_storage, arrival, name, [event(f"{arrival:%H}{name}{i}", created_at=ms(arrival, i)) for i in range(3)])
+            land(
+                local_storage,
+                arrival,
+                name,
+                [event(f"{arrival:%H}{name}{i}", created_at=ms(arrival, i)) for i in range(3)],
+            )
     lines = []
-    stats = list(ingest_hours(local_storage, hours, batch_size=2, progress=ProgressLog(lines.append, "ingest_events")))
+    stats = list(
+        ingest_hours(
+            local_storage, hours, batch_size=2, progress=ProgressLog(lines.append, "ingest_events")
+        )
+    )
     assert [s.records_read for s in stats] == [6, 6]
-    pattern = r"ingest_events: hour (\d) of 2 \(2025-01-01 1[01]:00\): (\d) of 2 files, ([\d,]+) records read.*, [\d,]+ records/s"
+    pattern = (
+        r"ingest_events: hour (\d) of 2 \(2025-01-01 1[01]:00\): (\d) of 2 files, "
+        r"([\d,]+) records read.*, [\d,]+ records/s"
+    )
     parsed = [re.fullmatch(pattern, line) for line in lines]
     assert all(parsed), lines
     # batches of 2 lines over 6 lines an hour: 3 lines per hour, counting up
-    assert [(m[1], m[3]) for m in parsed] == [("1", "2"), ("1", "4"), ("1", "6"), ("2", "2"), ("2", "4"), ("2", "6")]
+    assert [(m[1], m[3]) for m in parsed] == [
+        ("1", "2"),
+        ("1", "4"),
+        ("1", "6"),
+        ("2", "2"),
+        ("2", "4"),
+        ("2", "6"),
+    ]
     assert "in the run" in lines[-1] and "12 in the run" in lines[-1]
 
 
 def test_quick_runs_stay_quiet(local_storage):
     land(local_storage, hour(1, 10), "a.jsonl", [event("q", created_at=ms(hour(1, 10), 1))])
     lines = []
-    list(ingest_hours(local_storage, [hour(1, 10)], progress=ProgressLog(lines.append, "x", interval=10)))
+    list(
+        ingest_hours(
+            local_storage, [hour(1, 10)], progress=ProgressLog(lines.append, "x", interval=10)
+        )
+    )
     assert lines == []
 
 
@@ -86,7 +111,10 @@ def test_stages_log_on_change_and_a_heartbeat_repeats_a_long_one():
         progress.stage("validating", records=1_000)
     beats = [line for line in lines if line.startswith("person_file big.csv: reading, 0 records, ")]
     assert len(beats) >= 3, lines
-    assert all(re.fullmatch(r"person_file big\.csv: \w+, [\d,]+ records, \d+ s so far.*", line) for line in lines)
+    assert all(
+        re.fullmatch(r"person_file big\.csv: \w+, [\d,]+ records, \d+ s so far.*", line)
+        for line in lines
+    )
     count = len(lines)
     time.sleep(0.15)
     assert len(lines) == count  # the heartbeat stops with the block

@@ -41,7 +41,11 @@ def test_one_run_per_new_arrival_hour_then_only_what_is_new(storage, monkeypatch
     land(storage, hour(1, 11), "f-09.jsonl", [event("d2")])
     land(storage, hour(1, 13), "f-01.jsonl", [event("e")])
     requests, cursor = tick(instance, storage, cursor)
-    assert [r.partition_key for r in requests] == ["2025-01-01-11:00", "2025-01-01-12:00", "2025-01-01-13:00"]
+    assert [r.partition_key for r in requests] == [
+        "2025-01-01-11:00",
+        "2025-01-01-12:00",
+        "2025-01-01-13:00",
+    ]
     assert tick(instance, storage, cursor)[0] == []
 
 
@@ -77,7 +81,9 @@ def test_sensor_uses_the_code_location_resources_from_environment(tmp_path, monk
         repository_def=defs.get_repository_def(),
         resources=defs.resources,
     )
-    assert [r.partition_key for r in sensor.evaluate_tick(context).run_requests] == ["2025-01-01-05:00"]
+    assert [r.partition_key for r in sensor.evaluate_tick(context).run_requests] == [
+        "2025-01-01-05:00"
+    ]
 
 
 def test_a_max_keys_below_one_is_a_clear_error_not_a_stuck_sensor(storage, monkeypatch):
@@ -87,5 +93,8 @@ def test_a_max_keys_below_one_is_a_clear_error_not_a_stuck_sensor(storage, monke
 
     for bad in ("0", "-1", "many"):
         monkeypatch.setenv("SLUICE_SENSOR_MAX_KEYS", bad)
-        with pytest.raises(SensorConfigError, match=r"SLUICE_SENSOR_MAX_KEYS=.* must be a whole number of keys >= 1"):
+        with pytest.raises(
+            SensorConfigError,
+            match=r"SLUICE_SENSOR_MAX_KEYS=.* must be a whole number of keys >= 1",
+        ):
             tick(DagsterInstance.ephemeral(), storage)

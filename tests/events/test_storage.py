@@ -8,7 +8,13 @@ from resources.storage import StorageConfigError, StorageResource, make_backend
 
 
 def test_listing_is_in_key_order_after_cursor(storage):
-    keys = ["landing/a/1.jsonl", "landing/a-b/2.jsonl", "landing/a/0/x.jsonl", "landing/b.jsonl", "other/z"]
+    keys = [
+        "landing/a/1.jsonl",
+        "landing/a-b/2.jsonl",
+        "landing/a/0/x.jsonl",
+        "landing/b.jsonl",
+        "other/z",
+    ]
     for key in keys:
         storage.put_bytes(key, b"x")
     listed = [obj.key for obj in storage.list_objects("landing/")]
@@ -114,7 +120,9 @@ def test_a_missing_bucket_fails_naming_the_place_and_the_settings(moto_endpoint)
     from resources.storage import StorageAccessError
 
     storage = StorageResource(url="s3://no-such-bucket-here/x", s3_endpoint_url=moto_endpoint)
-    with pytest.raises(StorageAccessError, match=r"s3://no-such-bucket-here/x/landing/.*SLUICE_STORAGE_URL"):
+    with pytest.raises(
+        StorageAccessError, match=r"s3://no-such-bucket-here/x/landing/.*SLUICE_STORAGE_URL"
+    ):
         list(storage.list_objects("landing/"))
     with pytest.raises(StorageAccessError, match="cannot write s3://no-such-bucket-here/x/k"):
         storage.put_bytes("k", b"v")

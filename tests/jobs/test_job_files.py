@@ -42,7 +42,10 @@ def test_the_shipped_job_files_are_valid():
     """The suite runs the validator on the repo's own jobs/, so a broken file cannot land."""
     result = subprocess.run(
         [sys.executable, "-m", "platform_assets.jobs", "validate"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     shipped = job_files(ROOT / "jobs")
@@ -57,7 +60,9 @@ def test_job_name_comes_from_the_file_name():
 
 
 def test_a_valid_file_parses_with_defaults(tmp_path):
-    path = write(tmp_path, "tidy.yaml", "selection: events_lake\ntags: {team: data, urgent: true}\n")
+    path = write(
+        tmp_path, "tidy.yaml", "selection: events_lake\ntags: {team: data, urgent: true}\n"
+    )
     spec, problems = parse_job_file(path)
     assert problems == []
     assert spec.name == "tidy" and spec.selection == ("events_lake",)
@@ -74,7 +79,11 @@ def test_a_valid_file_parses_with_defaults(tmp_path):
         ("selection: [events_lake, 3]\n", "selection", "non-empty string"),
         ("selection: events_lake\ncron: 5\n", "cron", "non-empty string"),
         ("selection: events_lake\ntags: [a, b]\n", "tags", "mapping"),
-        ("selection: events_lake\ncron: '0 * * * *'\nschedule_status: paused\n", "schedule_status", "running, stopped"),
+        (
+            "selection: events_lake\ncron: '0 * * * *'\nschedule_status: paused\n",
+            "schedule_status",
+            "running, stopped",
+        ),
         ("selection: events_lake\ntimezone: UTC\n", "timezone", "only means something with a cron"),
         ("- just\n- a list\n", "file", "YAML mapping"),
         ("selection: [events_lake\n", "line 2", "not valid YAML"),
@@ -103,11 +112,17 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
         ("selection: raw_events\n", "selection", "external"),
         ("selection: [events_lake, person]\n", "selection", "different partitions"),
         ("selection: events_lake\ncron: '61 * * * *'\n", "cron", "invalid cron"),
-        ("selection: events_lake\ncron: '0 * * * *'\ntimezone: Mars/Olympus\n", "timezone", "unknown time zone"),
+        (
+            "selection: events_lake\ncron: '0 * * * *'\ntimezone: Mars/Olympus\n",
+            "timezone",
+            "unknown time zone",
+        ),
         ("selection: 'group:people'\ncron: '0 3 * * *'\n", "cron", "DynamicPartitionsDefinition"),
     ],
 )
-def test_selection_and_schedule_are_checked_against_the_assets(tmp_path, domains, text, field, reason_part):
+def test_selection_and_schedule_are_checked_against_the_assets(
+    tmp_path, domains, text, field, reason_part
+):
     path = write(tmp_path, "bad.yaml", text)
     messages = problems_for(path, domains)
     assert any(m.startswith(f"{field}: ") and reason_part in m for m in messages), messages
@@ -139,7 +154,11 @@ def test_files_become_jobs_and_schedules_and_removing_a_file_removes_its_job(tmp
         "description: sweep\ntags: {team: platform}\n",
     )
     write(tmp_path, "people_now.yaml", "selection: 'group:people'\n")
-    write(tmp_path, "quiet.yaml", "selection: events_lake\ncron: '0 4 * * *'\nschedule_status: stopped\n")
+    write(
+        tmp_path,
+        "quiet.yaml",
+        "selection: events_lake\ncron: '0 4 * * *'\nschedule_status: stopped\n",
+    )
     repo = declared_jobs_definitions(domains, tmp_path)
     merged = type(domains).merge(domains, repo).get_repository_def()
 
@@ -147,13 +166,17 @@ def test_files_become_jobs_and_schedules_and_removing_a_file_removes_its_job(tmp
     assert sweep.description == "sweep"
     assert sweep.tags["team"] == "platform" and sweep.tags["sluice/job_file"] == "events_sweep.yaml"
     assert {k.to_user_string() for k in sweep.asset_layer.selected_asset_keys} == {
-        "events_lake", "quarantined_events"
+        "events_lake",
+        "quarantined_events",
     }
     # The assets' checks run with them: "hourly ingest with checks".
     check_names = {key.name for key in sweep.asset_layer.asset_graph.asset_check_keys}
     assert "no_duplicate_event_ids" in check_names
     people = merged.get_job("people_now")
-    assert {k.to_user_string() for k in people.asset_layer.selected_asset_keys} >= {"person", "gender"}
+    assert {k.to_user_string() for k in people.asset_layer.selected_asset_keys} >= {
+        "person",
+        "gender",
+    }
     assert not merged.has_schedule_def("people_now_schedule")
 
     schedule = merged.get_schedule_def("events_sweep_schedule")
@@ -162,13 +185,21 @@ def test_files_become_jobs_and_schedules_and_removing_a_file_removes_its_job(tmp
     assert merged.get_schedule_def("quiet_schedule").default_status == DefaultScheduleStatus.STOPPED
 
     (tmp_path / "people_now.yaml").unlink()
-    again = type(domains).merge(domains, declared_jobs_definitions(domains, tmp_path)).get_repository_def()
+    again = (
+        type(domains)
+        .merge(domains, declared_jobs_definitions(domains, tmp_path))
+        .get_repository_def()
+    )
     assert not again.has_job("people_now") and again.has_job("events_sweep")
 
 
 def test_a_schedule_on_hourly_assets_runs_the_hour_that_just_ended(tmp_path, domains):
     write(tmp_path, "sweep.yaml", "selection: events_lake\ncron: '15 * * * *'\n")
-    repo = type(domains).merge(domains, declared_jobs_definitions(domains, tmp_path)).get_repository_def()
+    repo = (
+        type(domains)
+        .merge(domains, declared_jobs_definitions(domains, tmp_path))
+        .get_repository_def()
+    )
     schedule = repo.get_schedule_def("sweep_schedule")
     tick = datetime(2026, 3, 4, 11, 15, tzinfo=timezone.utc)
     with build_schedule_context(scheduled_execution_time=tick, repository_def=repo) as context:
@@ -182,11 +213,16 @@ def test_validate_command_exits_non_zero_and_names_every_bad_file(tmp_path):
     write(tmp_path, "ghost.yaml", "selection: ghost_asset\n")
     result = subprocess.run(
         [sys.executable, "-m", "platform_assets.jobs", "validate", "--dir", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 1
     assert f"{tmp_path / 'typo.yaml'}: selecton: unknown key" in result.stderr
-    assert f"{tmp_path / 'ghost.yaml'}: selection:" in result.stderr and "ghost_asset" in result.stderr
+    assert (
+        f"{tmp_path / 'ghost.yaml'}: selection:" in result.stderr and "ghost_asset" in result.stderr
+    )
     assert "Traceback" not in result.stderr
     assert f"ok {tmp_path / 'fine.yaml'}: job fine" in result.stdout
 
@@ -198,4 +234,7 @@ def test_no_partition_has_ended_before_the_first_hour(domains):
     hours = hourly_arrival_partitions()
     first = hours.start
     assert last_ended_partition(hours, first.replace(minute=30)) is None
-    assert last_ended_partition(hours, first.replace(hour=first.hour + 1, minute=5)) == hours.get_first_partition_key()
+    assert (
+        last_ended_partition(hours, first.replace(hour=first.hour + 1, minute=5))
+        == hours.get_first_partition_key()
+    )

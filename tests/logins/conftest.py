@@ -39,7 +39,9 @@ def sqs_queue_url(moto_endpoint) -> str:
 @pytest.fixture
 def login_queue(moto_endpoint, sqs_queue_url) -> LoginQueueResource:
     # No long-poll wait in tests: an empty receive returns at once.
-    return LoginQueueResource(queue_url=sqs_queue_url, endpoint_url=moto_endpoint, wait_time_seconds=0)
+    return LoginQueueResource(
+        queue_url=sqs_queue_url, endpoint_url=moto_endpoint, wait_time_seconds=0
+    )
 
 
 @pytest.fixture
@@ -52,7 +54,10 @@ def send_records(queue_url: str, endpoint: str, records: list[dict]) -> dict[int
     sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1")
     ids: dict[int, str] = {}
     for start in range(0, len(records), 10):
-        entries = [{"Id": str(start + i), "MessageBody": json.dumps(r)} for i, r in enumerate(records[start : start + 10])]
+        entries = [
+            {"Id": str(start + i), "MessageBody": json.dumps(r)}
+            for i, r in enumerate(records[start : start + 10])
+        ]
         response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
         assert not response.get("Failed")
         ids.update({int(ok["Id"]): ok["MessageId"] for ok in response["Successful"]})
@@ -66,7 +71,12 @@ def login_resources(s3_storage, login_queue, clean_postgres, pii_env):
     from resources.secrets import PiiKeysResource
 
     postgres = PostgresResource(url=clean_postgres)
-    yield {"storage": s3_storage, "login_queue": login_queue, "postgres": postgres, "pii_keys": PiiKeysResource()}
+    yield {
+        "storage": s3_storage,
+        "login_queue": login_queue,
+        "postgres": postgres,
+        "pii_keys": PiiKeysResource(),
+    }
     postgres.close()
 
 
@@ -79,7 +89,16 @@ def drain(resources, instance=None, max_messages=50_000, archive_batch_size=1000
         [raw_logins],
         resources={k: resources[k] for k in ("storage", "login_queue")},
         instance=instance,
-        run_config={"ops": {"raw_logins": {"config": {"max_messages": max_messages, "archive_batch_size": archive_batch_size}}}},
+        run_config={
+            "ops": {
+                "raw_logins": {
+                    "config": {
+                        "max_messages": max_messages,
+                        "archive_batch_size": archive_batch_size,
+                    }
+                }
+            }
+        },
     )
 
 
@@ -113,7 +132,11 @@ def table_rows(url: str) -> list[dict]:
 
 def materialization_metadata(result, asset: str) -> dict:
     """The run's metadata for ``asset`` (a range run records it once per hour, identically)."""
-    events = [e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == asset]
+    events = [
+        e
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == asset
+    ]
     metadata = [{k: v.value for k, v in e.materialization.metadata.items()} for e in events]
     assert metadata and all(m == metadata[0] for m in metadata)
     return metadata[0]

@@ -27,6 +27,11 @@ class StallBeforeDelete:
 if __name__ == "__main__":
     queue_url, endpoint, storage_url = sys.argv[1:4]
     # A short visibility timeout so the unacknowledged batch is redelivered within the test.
-    queue = LoginQueueResource(queue_url=queue_url, endpoint_url=endpoint, wait_time_seconds=0, visibility_timeout_seconds=2)
+    queue = LoginQueueResource(
+        queue_url=queue_url,
+        endpoint_url=endpoint,
+        wait_time_seconds=0,
+        visibility_timeout_seconds=2,
+    )
     storage = StorageResource(url=storage_url, s3_endpoint_url=endpoint)
     drain_queue(StallBeforeDelete(queue), storage, max_messages=1000, archive_batch_size=50)

@@ -19,7 +19,9 @@ def test_versions_become_sortable_numbers(text, number):
     assert app_version_number(text) == number
 
 
-@pytest.mark.parametrize("text", ["", "1.x", "v1.2", "1.2.3.4", "1..2", "1.1000", "-1.0", "1.2.", None, 3])
+@pytest.mark.parametrize(
+    "text", ["", "1.x", "v1.2", "1.2.3.4", "1..2", "1.1000", "-1.0", "1.2.", None, 3]
+)
 def test_unparseable_versions(text):
     assert app_version_number(text) is None
 

@@ -21,7 +21,9 @@ from tests.logins.conftest import (
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_sigkill_between_archive_and_delete(login_resources, sqs_queue_url, moto_endpoint, s3_bucket, sample_records):
+def test_sigkill_between_archive_and_delete(
+    login_resources, sqs_queue_url, moto_endpoint, s3_bucket, sample_records
+):
     ids = send_records(sqs_queue_url, moto_endpoint, sample_records)
     storage = login_resources["storage"]
     child = subprocess.Popen(

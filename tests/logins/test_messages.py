@@ -20,7 +20,9 @@ def test_json_array_file_like_the_sample(sample_data):
     # stable ids: the same file read twice gives the same ids, a different file others
     again = _read("landing/logins/2025/01/01/00/sample.json", data)
     assert [m.message_id for m in messages] == [m.message_id for m in again]
-    assert messages[0].message_id == derived_message_id("landing/logins/2025/01/01/00/sample.json", 0)
+    assert messages[0].message_id == derived_message_id(
+        "landing/logins/2025/01/01/00/sample.json", 0
+    )
     assert len({m.message_id for m in messages}) == 100
 
 
@@ -33,7 +35,9 @@ def test_archive_envelopes_keep_message_ids(tmp_path):
     from datetime import datetime, timezone
 
     now = datetime(2025, 1, 1, 10, tzinfo=timezone.utc)
-    data = archive_lines([QueueMessage("id-1", "rh", '{"x": 1}', None), QueueMessage("id-2", "rh", "bad{", now)], now)
+    data = archive_lines(
+        [QueueMessage("id-1", "rh", '{"x": 1}', None), QueueMessage("id-2", "rh", "bad{", now)], now
+    )
     messages = _read("k.jsonl", data)
     assert [(m.message_id, m.body, m.received_at) for m in messages] == [
         ("id-1", '{"x": 1}', now), ("id-2", "bad{", now)

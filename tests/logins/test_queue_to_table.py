@@ -25,7 +25,9 @@ def _archive_keys(storage):
     return [o.key for o in storage.list_objects("landing/logins/")]
 
 
-def test_sample_messages_drain_load_and_rerun(login_resources, sqs_queue_url, moto_endpoint, sample_records, capsys):
+def test_sample_messages_drain_load_and_rerun(
+    login_resources, sqs_queue_url, moto_endpoint, sample_records, capsys
+):
     ids = send_records(sqs_queue_url, moto_endpoint, sample_records)
     storage, url = login_resources["storage"], login_resources["postgres"].url
 
@@ -48,11 +50,23 @@ def test_sample_messages_drain_load_and_rerun(login_resources, sqs_queue_url, mo
         assert row["app_version"] == record["app_version"]
         major, minor, patch = ([int(p) for p in record["app_version"].split(".")] + [0, 0])[:3]
         assert row["app_version_num"] == major * 1_000_000 + minor * 1_000 + patch
-        assert row["masked_ip"] == hmac.new(HMAC_KEY, record["ip"].encode(), hashlib.sha256).hexdigest()
-        assert row["masked_device_id"] == hmac.new(HMAC_KEY, record["device_id"].encode(), hashlib.sha256).hexdigest()
-        assert record["ip"] not in row["encrypted_ip"] and record["device_id"] not in row["encrypted_device_id"]
+        assert (
+            row["masked_ip"]
+            == hmac.new(HMAC_KEY, record["ip"].encode(), hashlib.sha256).hexdigest()
+        )
+        assert (
+            row["masked_device_id"]
+            == hmac.new(HMAC_KEY, record["device_id"].encode(), hashlib.sha256).hexdigest()
+        )
+        assert (
+            record["ip"] not in row["encrypted_ip"]
+            and record["device_id"] not in row["encrypted_device_id"]
+        )
         assert decrypt(row["encrypted_ip"], keys.decryption_keys, "ip") == record["ip"]
-        assert decrypt(row["encrypted_device_id"], keys.decryption_keys, "device_id") == record["device_id"]
+        assert (
+            decrypt(row["encrypted_device_id"], keys.decryption_keys, "device_id")
+            == record["device_id"]
+        )
         assert row["create_date"] == row["arrival_hour"].date()
 
     # the malformed message: quarantined once, raw, with every reason
@@ -63,11 +77,14 @@ def test_sample_messages_drain_load_and_rerun(login_resources, sqs_queue_url, mo
     assert quarantine[0]["message_id"] == ids[MALFORMED_INDEX]
     assert json.loads(quarantine[0]["raw_body"]) == {"foo": "oops_wrong_msg_type", "bar": "123"}
     assert quarantine[0]["reasons"] == [
-        "user_id:missing", "device_type:missing", "ip:missing", "device_id:missing", "app_version:missing",
+        "user_id:missing", "device_type:missing", "ip:missing", "device_id:missing",
+        "app_version:missing",
     ]  # fmt: skip
 
     metas = [materialization_metadata(r, "user_logins") for r in results]
-    totals = {k: sum(m[k] for m in metas) for k in ("records_read", "valid", "quarantined", "inserted")}
+    totals = {
+        k: sum(m[k] for m in metas) for k in ("records_read", "valid", "quarantined", "inserted")
+    }
     assert totals == {"records_read": 100, "valid": 99, "quarantined": 1, "inserted": 99}
     assert sum(m["quarantined_by_reason"].get("ip:missing", 0) for m in metas) == 1
     assert all(check.passed for r in results for check in r.get_asset_check_evaluations())
@@ -87,7 +104,10 @@ def test_sample_messages_drain_load_and_rerun(login_resources, sqs_queue_url, mo
     capsys.readouterr()
     assert reveal_main(["--message-id", ids[0], "--postgres-url", url]) == 0
     revealed = json.loads(capsys.readouterr().out)
-    assert (revealed["ip"], revealed["device_id"]) == (sample_records[0]["ip"], sample_records[0]["device_id"])
+    assert (revealed["ip"], revealed["device_id"]) == (
+        sample_records[0]["ip"],
+        sample_records[0]["device_id"],
+    )
     assert reveal_main(["--user-id", sample_records[5]["user_id"], "--postgres-url", url]) == 0
     assert json.loads(capsys.readouterr().out)["device_id"] == sample_records[5]["device_id"]
     assert reveal_main(["--message-id", "nope", "--postgres-url", url]) == 1

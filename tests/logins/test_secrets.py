@@ -28,7 +28,10 @@ def test_missing_keys_fail_naming_the_variable(monkeypatch):
 
 @pytest.mark.parametrize(
     ("value", "problem"),
-    [("not base64!!", "not valid base64"), (base64.b64encode(b"short").decode(), "decodes to 5 bytes")],
+    [
+        ("not base64!!", "not valid base64"),
+        (base64.b64encode(b"short").decode(), "decodes to 5 bytes"),
+    ],
 )
 def test_malformed_keys_fail_naming_the_variable(value, problem):
     with pytest.raises(PiiKeyError, match=f"{ENCRYPTION_KEY_VARIABLE}.*{problem}"):

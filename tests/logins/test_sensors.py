@@ -47,7 +47,9 @@ def test_files_sensor_requests_each_new_hour_once(s3_storage):
     assert json.loads(newer_cursor)["after"] == "landing/logins/2025/01/01/12/e.jsonl"
 
 
-def test_queue_sensor_requests_a_drain_only_when_messages_wait(login_queue, sqs_queue_url, moto_endpoint, sample_records):
+def test_queue_sensor_requests_a_drain_only_when_messages_wait(
+    login_queue, sqs_queue_url, moto_endpoint, sample_records
+):
     instance = DagsterInstance.ephemeral()
     [skip], _ = _tick(login_queue_sensor, instance, login_queue=login_queue)
     assert isinstance(skip, SkipReason) and "empty" in skip.skip_message

@@ -23,12 +23,18 @@ def test_good_message_is_valid_and_locale_may_be_null():
     result = validate_messages([_msg(GOOD)])
     assert result.quarantined == []
     row = result.valid.iloc[0]
-    assert (row.user_id, row.locale, row.app_version, row.app_version_num) == ("u-1", None, "2.3.0", 2_003_000)
+    assert (row.user_id, row.locale, row.app_version, row.app_version_num) == (
+        "u-1",
+        None,
+        "2.3.0",
+        2_003_000,
+    )
 
 
 def test_the_samples_malformed_message_gets_every_missing_field():
     assert _reasons({"foo": "oops_wrong_msg_type", "bar": "123"}) == (
-        "user_id:missing", "device_type:missing", "ip:missing", "device_id:missing", "app_version:missing",
+        "user_id:missing", "device_type:missing", "ip:missing", "device_id:missing",
+        "app_version:missing",
     )  # fmt: skip
 
 

@@ -55,7 +55,9 @@ def kinds_of(dirty: dict[int, tuple[str, ...]]) -> set[str]:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_persons_validator_rejects_exactly_the_dirty_rows(storage, seed):
-    written = persons.generate_persons(storage, rows=400, dirty_share=0.1, seed=seed, crlf=seed == 1)
+    written = persons.generate_persons(
+        storage, rows=400, dirty_share=0.1, seed=seed, crlf=seed == 1
+    )
     assert written.key == "landing/persons/persons.csv" and len(written.dirty) == 40
     valid, rejected = person_rejections(storage.read_bytes(written.key))
     assert rejected == written.dirty
@@ -104,9 +106,15 @@ def test_clean_rows_are_varied_but_all_load():
     assert person_rejections(persons.persons_csv(rows)) == (300, {})
     assert any(":" in row[5] for row in rows) and any(row[4] == "" for row in rows)
     bodies, dirty = logins.login_bodies(300, 0.0, seed=4)
-    assert dirty == {} and len(validate_messages(
-        [LoginMessage(str(i), body, "k", i) for i, body in enumerate(bodies)]
-    ).valid) == 300
+    assert (
+        dirty == {}
+        and len(
+            validate_messages(
+                [LoginMessage(str(i), body, "k", i) for i, body in enumerate(bodies)]
+            ).valid
+        )
+        == 300
+    )
     assert any(json.loads(body)["locale"] is None for body in bodies)
 
 

@@ -48,11 +48,15 @@ def synthetic_bodies(count: int, seed: int = 4) -> list[str]:
             json.dumps(
                 {
                     "user_id": str(uuid.UUID(int=rng.getrandbits(128))),
-                    "app_version": rng.choice(["2.3.0", "0.96", "3.7", f"{rng.randint(0, 9)}.{rng.randint(0, 99)}"]),
+                    "app_version": rng.choice(
+                        ["2.3.0", "0.96", "3.7", f"{rng.randint(0, 9)}.{rng.randint(0, 99)}"]
+                    ),
                     "device_type": rng.choice(["ios", "android"]),
                     "ip": ".".join(str(rng.randint(1, 254)) for _ in range(4)),
                     "locale": rng.choice(["US", "RU", "PH", None]),
-                    "device_id": f"{rng.randint(100, 999)}-{rng.randint(10, 99)}-{rng.randint(1000, 9999)}",
+                    "device_id": (
+                        f"{rng.randint(100, 999)}-{rng.randint(10, 99)}-{rng.randint(1000, 9999)}"
+                    ),
                 }
             )
         )
@@ -62,7 +66,9 @@ def synthetic_bodies(count: int, seed: int = 4) -> list[str]:
 def _send(sqs, queue_url: str, bodies: list[str]) -> None:
     # Sequential: moto's SQS backend is not thread-safe (concurrent calls raise inside it).
     for start in range(0, len(bodies), 10):
-        entries = [{"Id": str(i), "MessageBody": b} for i, b in enumerate(bodies[start : start + 10])]
+        entries = [
+            {"Id": str(i), "MessageBody": b} for i, b in enumerate(bodies[start : start + 10])
+        ]
         response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
         if response.get("Failed"):
             raise RuntimeError(f"send failed: {response['Failed'][:1]}")
@@ -75,7 +81,9 @@ class InMemoryQueue:
         from resources.queue import QueueMessage
 
         now = datetime.now(timezone.utc)
-        self._messages = [QueueMessage(str(uuid.uuid4()), f"rh-{i}", b, now) for i, b in enumerate(bodies)]
+        self._messages = [
+            QueueMessage(str(uuid.uuid4()), f"rh-{i}", b, now) for i, b in enumerate(bodies)
+        ]
         self._next = 0
 
     def receive(self, n: int):
@@ -114,7 +122,11 @@ def run(workdir: Path) -> tuple[dict, str]:
 
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    for var, value in [("AWS_ACCESS_KEY_ID", "bench"), ("AWS_SECRET_ACCESS_KEY", "bench"), ("AWS_DEFAULT_REGION", "us-east-1")]:
+    for var, value in [
+        ("AWS_ACCESS_KEY_ID", "bench"),
+        ("AWS_SECRET_ACCESS_KEY", "bench"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+    ]:
         os.environ.setdefault(var, value)
     port = _free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -134,7 +146,9 @@ def run(workdir: Path) -> tuple[dict, str]:
         moto_storage = StorageResource(url=str(workdir / "bench-logins-moto-storage"))
         queue = LoginQueueResource(queue_url=queue_url, endpoint_url=endpoint, wait_time_seconds=0)
         started = time.perf_counter()
-        moto_drain = drain_queue(queue, moto_storage, max_messages=MOTO_MESSAGES, archive_batch_size=1000)
+        moto_drain = drain_queue(
+            queue, moto_storage, max_messages=MOTO_MESSAGES, archive_batch_size=1000
+        )
         moto_seconds = time.perf_counter() - started
         if moto_drain.deleted != MOTO_MESSAGES or queue.approximate_depth() != 0:
             raise RuntimeError(f"moto drain moved {moto_drain.deleted} of {MOTO_MESSAGES} messages")
@@ -146,7 +160,11 @@ def run(workdir: Path) -> tuple[dict, str]:
 
         storage = StorageResource(url=str(workdir / "bench-logins-storage"))
         started = time.perf_counter()
-        drained = [drain_queue(InMemoryQueue(bodies), storage, max_messages=MESSAGES, archive_batch_size=1000)]
+        drained = [
+            drain_queue(
+                InMemoryQueue(bodies), storage, max_messages=MESSAGES, archive_batch_size=1000
+            )
+        ]
         drain_seconds = time.perf_counter() - started
         received = sum(r.received for r in drained)
         results.update(
@@ -194,23 +212,32 @@ def run(workdir: Path) -> tuple[dict, str]:
 
     markdown = "\n".join(
         [
-            f"## Logins: {MESSAGES:,} login messages drained, masked, loaded ({datetime.now(timezone.utc):%Y-%m-%d})",
+            f"## Logins: {MESSAGES:,} login messages drained, masked, loaded "
+            f"({datetime.now(timezone.utc):%Y-%m-%d})",
             "",
             "| phase | messages | seconds | messages/s |",
             "|---|---:|---:|---:|",
-            f"| drain from moto SQS: receive -> archive -> delete | {MOTO_MESSAGES:,} | {results['moto_drain_seconds']} "
+            f"| drain from moto SQS: receive -> archive -> delete | {MOTO_MESSAGES:,} "
+            f"| {results['moto_drain_seconds']} "
             f"| {results['moto_drain_messages_per_s']:,} |",
             f"| drain, platform overhead only (in-memory queue, no SQS latency) | {received:,} "
             f"| {results['drain_seconds']} | {results['drain_messages_per_s']:,} |",
-            f"| load: parse, pandera, HMAC + AES-GCM, COPY + upsert | {read:,} | {results['load_seconds']} "
+            f"| load: parse, pandera, HMAC + AES-GCM, COPY + upsert | {read:,} "
+            f"| {results['load_seconds']} "
             f"| {results['load_messages_per_s']:,} |",
-            f"| re-run of the same hours (inserts {results['rerun_inserted']}) | {read:,} | {results['rerun_seconds']} | |",
+            f"| re-run of the same hours (inserts {results['rerun_inserted']}) | {read:,} "
+            f"| {results['rerun_seconds']} | |",
             "",
-            f"{results['inserted']:,} rows inserted, {results['quarantined']:,} quarantined (1% malformed by design), "
-            f"{results['archive_files']} archive files of 1,000 messages. moto's SQS recomputes queue attributes over "
-            "every queued message on each ReceiveMessage, so its rate falls with queue depth and 100k messages cannot "
-            "be pushed through it in minutes; it measures moto, not the drain. On AWS the drain is bound by ~10-30 ms "
-            "per 10-message receive and delete; run several drains (the sensor starts one at a time) to go faster.",
+            f"{results['inserted']:,} rows inserted, {results['quarantined']:,} quarantined "
+            "(1% malformed by design), "
+            f"{results['archive_files']} archive files of 1,000 messages. "
+            "moto's SQS recomputes queue attributes over "
+            "every queued message on each ReceiveMessage, so its rate falls with queue depth "
+            "and 100k messages cannot "
+            "be pushed through it in minutes; it measures moto, not the drain. "
+            "On AWS the drain is bound by ~10-30 ms "
+            "per 10-message receive and delete; run several drains "
+            "(the sensor starts one at a time) to go faster.",
         ]
     )
     return results, markdown

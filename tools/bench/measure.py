@@ -20,7 +20,14 @@ def ingest_hours(storage_url: str, first_hour: str, hours: int) -> dict:
 
     storage = StorageResource(url=storage_url)
     start = datetime.fromisoformat(first_hour).replace(tzinfo=timezone.utc)
-    totals = {"read": 0, "valid": 0, "quarantined": 0, "duplicates": 0, "lake_files": 0, "bytes_read": 0}
+    totals = {
+        "read": 0,
+        "valid": 0,
+        "quarantined": 0,
+        "duplicates": 0,
+        "lake_files": 0,
+        "bytes_read": 0,
+    }
     for offset in range(hours):
         stats = ingest_hour(storage, start + timedelta(hours=offset))
         totals["read"] += stats.records_read
@@ -32,13 +39,19 @@ def ingest_hours(storage_url: str, first_hour: str, hours: int) -> dict:
     return totals
 
 
-def duckdb_baseline(landing_dir: str, out_dir: str, first_hour: str, hours: int, memory_limit: str | None = None) -> dict:
+def duckdb_baseline(
+    landing_dir: str, out_dir: str, first_hour: str, hours: int, memory_limit: str | None = None
+) -> dict:
     from tools.bench.duckdb_events_baseline import ingest_with_duckdb
 
     start = datetime.fromisoformat(first_hour).replace(tzinfo=timezone.utc)
     hour_list = [start + timedelta(hours=i) for i in range(hours)]
-    result = ingest_with_duckdb(Path(landing_dir), Path(out_dir), hour_list, memory_limit=memory_limit)
-    return {k: result[k] for k in ("read", "valid", "quarantined", "duplicates", "lake_files_written")}
+    result = ingest_with_duckdb(
+        Path(landing_dir), Path(out_dir), hour_list, memory_limit=memory_limit
+    )
+    return {
+        k: result[k] for k in ("read", "valid", "quarantined", "duplicates", "lake_files_written")
+    }
 
 
 STEPS = {"ingest_hours": ingest_hours, "duckdb_baseline": duckdb_baseline}

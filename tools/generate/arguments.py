@@ -35,23 +35,53 @@ def file_name(text: str) -> str:
     return text
 
 
-def parser(description: str, *, rows_flag: str, rows_default: int, share_default: float,
-           name_default: str) -> argparse.ArgumentParser:
+def parser(
+    description: str, *, rows_flag: str, rows_default: int, share_default: float, name_default: str
+) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)
-    p.add_argument(rows_flag, dest="rows", type=count, default=rows_default, metavar="N",
-                   help=f"records to write, clean and dirty together (default {rows_default})")
-    p.add_argument("--dirty-share", type=share, default=share_default, metavar="SHARE",
-                   help="share of records that break a validation rule, cycling through every "
-                   f"kind the validator rejects (default {share_default})")
-    p.add_argument("--seed", type=int, default=0, metavar="N",
-                   help="random seed: the same seed and options write the same bytes (default 0)")
-    p.add_argument("--name", type=file_name, default=name_default, metavar="NAME",
-                   help=f"file name without extension (default {name_default})")
-    p.add_argument("--storage-url", default=None, metavar="URL",
-                   help="storage root: a path or s3://bucket/prefix "
-                   "(default $SLUICE_STORAGE_URL, else .sluice/storage in the repo)")
-    p.add_argument("--s3-endpoint-url", default=None, metavar="URL",
-                   help="S3 endpoint for an s3:// root, e.g. moto (default $SLUICE_S3_ENDPOINT_URL)")
+    p.add_argument(
+        rows_flag,
+        dest="rows",
+        type=count,
+        default=rows_default,
+        metavar="N",
+        help=f"records to write, clean and dirty together (default {rows_default})",
+    )
+    p.add_argument(
+        "--dirty-share",
+        type=share,
+        default=share_default,
+        metavar="SHARE",
+        help="share of records that break a validation rule, cycling through every "
+        f"kind the validator rejects (default {share_default})",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="random seed: the same seed and options write the same bytes (default 0)",
+    )
+    p.add_argument(
+        "--name",
+        type=file_name,
+        default=name_default,
+        metavar="NAME",
+        help=f"file name without extension (default {name_default})",
+    )
+    p.add_argument(
+        "--storage-url",
+        default=None,
+        metavar="URL",
+        help="storage root: a path or s3://bucket/prefix "
+        "(default $SLUICE_STORAGE_URL, else .sluice/storage in the repo)",
+    )
+    p.add_argument(
+        "--s3-endpoint-url",
+        default=None,
+        metavar="URL",
+        help="S3 endpoint for an s3:// root, e.g. moto (default $SLUICE_S3_ENDPOINT_URL)",
+    )
     return p
 
 

@@ -91,7 +91,9 @@ class _MessageFactory:
             "device_type": "ios" if rng.random() < 0.51 else "android",
             "ip": self.ip(),
             "locale": None if rng.random() < 0.29 else rng.choice(LOCALES),
-            "device_id": f"{rng.randint(1, 899):03d}-{rng.randint(1, 99):02d}-{rng.randint(1, 9999):04d}",
+            "device_id": (
+                f"{rng.randint(1, 899):03d}-{rng.randint(1, 99):02d}-{rng.randint(1, 9999):04d}"
+            ),
         }
         if rng.random() < 0.02:  # a newer client sends a field we do not know: tolerated
             record["session_id"] = self.uuid()
@@ -152,8 +154,14 @@ def split_evenly(total: int, parts: int) -> list[int]:
 
 
 def write_login_files(
-    storage, *, messages: int, start: datetime, hours: int = 1, dirty_share: float = 0.05,
-    seed: int = 0, name: str = "logins",
+    storage,
+    *,
+    messages: int,
+    start: datetime,
+    hours: int = 1,
+    dirty_share: float = 0.05,
+    seed: int = 0,
+    name: str = "logins",
 ) -> list[GeneratedFile]:
     """One ``<name>.jsonl`` per arrival hour; ``dirty`` is keyed by line number in the file."""
     bodies, dirty = login_bodies(messages, dirty_share, seed)
@@ -197,17 +205,38 @@ def build_parser():
     p = arguments.parser(
         "Write dirty login messages to landing/logins/YYYY/MM/DD/HH/<name>.jsonl, "
         "or send them to an SQS queue.",
-        rows_flag="--messages", rows_default=1000, share_default=0.05, name_default="logins",
+        rows_flag="--messages",
+        rows_default=1000,
+        share_default=0.05,
+        name_default="logins",
     )
-    p.add_argument("--start", type=parse_hour, default=parse_hour("2025-01-01T10"), metavar="HOUR",
-                   help="first arrival hour of the files, UTC 'YYYY-MM-DDTHH' (default "
-                   "2025-01-01T10); not used with --queue-url")
-    p.add_argument("--hours", type=arguments.count, default=1, metavar="N",
-                   help="arrival hours to spread the messages over, one file each (default 1)")
-    p.add_argument("--queue-url", default=None, metavar="URL",
-                   help="send the messages to this SQS queue instead of writing files")
-    p.add_argument("--sqs-endpoint-url", default=None, metavar="URL",
-                   help=f"SQS endpoint, e.g. moto's (default ${SQS_ENDPOINT_VARIABLE}, else AWS)")
+    p.add_argument(
+        "--start",
+        type=parse_hour,
+        default=parse_hour("2025-01-01T10"),
+        metavar="HOUR",
+        help="first arrival hour of the files, UTC 'YYYY-MM-DDTHH' (default "
+        "2025-01-01T10); not used with --queue-url",
+    )
+    p.add_argument(
+        "--hours",
+        type=arguments.count,
+        default=1,
+        metavar="N",
+        help="arrival hours to spread the messages over, one file each (default 1)",
+    )
+    p.add_argument(
+        "--queue-url",
+        default=None,
+        metavar="URL",
+        help="send the messages to this SQS queue instead of writing files",
+    )
+    p.add_argument(
+        "--sqs-endpoint-url",
+        default=None,
+        metavar="URL",
+        help=f"SQS endpoint, e.g. moto's (default ${SQS_ENDPOINT_VARIABLE}, else AWS)",
+    )
     return p
 
 
@@ -216,12 +245,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.queue_url:
             queue = LoginQueueResource(queue_url=args.queue_url, endpoint_url=args.sqs_endpoint_url)
-            written = [send_logins(queue, messages=args.rows, dirty_share=args.dirty_share,
-                                   seed=args.seed)]
+            written = [
+                send_logins(queue, messages=args.rows, dirty_share=args.dirty_share, seed=args.seed)
+            ]
         else:
             written = write_login_files(
-                arguments.storage_from(args), messages=args.rows, start=args.start,
-                hours=args.hours, dirty_share=args.dirty_share, seed=args.seed, name=args.name,
+                arguments.storage_from(args),
+                messages=args.rows,
+                start=args.start,
+                hours=args.hours,
+                dirty_share=args.dirty_share,
+                seed=args.seed,
+                name=args.name,
             )
     except (StorageConfigError, StorageAccessError, OSError, RuntimeError) as err:
         print(f"sluice-generate-logins: {err}", file=sys.stderr)

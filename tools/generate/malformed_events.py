@@ -69,42 +69,85 @@ RECIPES: dict[str, tuple[str, Recipe]] = {
     "top_level_number": ("not_object", lambda r, p, b: r.choice(["42", "1549650668000", "-0.5"])),
     "top_level_string": ("not_object", lambda r, p, b: _s(p.render())),
     "missing_data": ("data", lambda r, p, b: p.render(data=_OMIT)),
-    "data_not_object": ("data", lambda r, p, b: p.render(data=r.choice(['"data"', "[]", "null", "7"]))),
+    "data_not_object": (
+        "data",
+        lambda r, p, b: p.render(data=r.choice(['"data"', "[]", "null", "7"])),
+    ),
     "missing_id": ("id", lambda r, p, b: _with(p, "data", "id", _OMIT)),
     "empty_id": ("id", lambda r, p, b: _with(p, "data", "id", '""')),
-    "id_not_string": ("id", lambda r, p, b: _with(p, "data", "id", r.choice(["12345", "null", "true", '["x"]']))),
+    "id_not_string": (
+        "id",
+        lambda r, p, b: _with(p, "data", "id", r.choice(["12345", "null", "true", '["x"]'])),
+    ),
     "missing_type": ("type", lambda r, p, b: _with(p, "data", "type", _OMIT)),
-    "type_not_string": ("type", lambda r, p, b: _with(p, "data", "type", r.choice(["42", "null", "false", "{}"]))),
+    "type_not_string": (
+        "type",
+        lambda r, p, b: _with(p, "data", "type", r.choice(["42", "null", "false", "{}"])),
+    ),
     "type_empty": ("type", lambda r, p, b: _with(p, "data", "type", '""')),
-    "type_with_slash": ("type", lambda r, p, b: _with(p, "data", "type", _s(_type_text(p) + "/../../etc"))),
-    "type_dotdot_prefix": ("type", lambda r, p, b: _with(p, "data", "type", _s(".." + _type_text(p)))),
-    "type_with_space": ("type", lambda r, p, b: _with(p, "data", "type", _s(_type_text(p) + " v2"))),
+    "type_with_slash": (
+        "type",
+        lambda r, p, b: _with(p, "data", "type", _s(_type_text(p) + "/../../etc")),
+    ),
+    "type_dotdot_prefix": (
+        "type",
+        lambda r, p, b: _with(p, "data", "type", _s(".." + _type_text(p))),
+    ),
+    "type_with_space": (
+        "type",
+        lambda r, p, b: _with(p, "data", "type", _s(_type_text(p) + " v2")),
+    ),
     "type_unicode": ("type", lambda r, p, b: _with(p, "data", "type", _s(_type_text(p) + "_é"))),
-    "type_129_chars": ("type", lambda r, p, b: _with(p, "data", "type", _s((_type_text(p) + "_x" * 129)[:129]))),
+    "type_129_chars": (
+        "type",
+        lambda r, p, b: _with(p, "data", "type", _s((_type_text(p) + "_x" * 129)[:129])),
+    ),
     # "\n" escaped inside the JSON string: a `$`-anchored regex would wrongly accept it.
-    "type_trailing_newline": ("type", lambda r, p, b: _with(p, "data", "type", _s(_type_text(p) + "\n"))),
+    "type_trailing_newline": (
+        "type",
+        lambda r, p, b: _with(p, "data", "type", _s(_type_text(p) + "\n")),
+    ),
     "missing_attributes": ("attributes", lambda r, p, b: _with(p, "data", "attributes", _OMIT)),
     "attributes_not_object": (
-        "attributes", lambda r, p, b: _with(p, "data", "attributes", r.choice(["[1,2]", '"attrs"', "null"]))
+        "attributes",
+        lambda r, p, b: _with(p, "data", "attributes", r.choice(["[1,2]", '"attrs"', "null"])),
     ),
     "missing_meta": ("meta", lambda r, p, b: p.render(meta=_OMIT)),
-    "meta_not_object": ("meta", lambda r, p, b: p.render(meta=r.choice(['"meta"', "[]", "null", "5"]))),
-    "missing_created_at": ("created_at", lambda r, p, b: _with(p, "meta", "created_at", _OMIT)),
-    "created_at_bool": ("created_at", lambda r, p, b: _with(p, "meta", "created_at", r.choice(["true", "false"]))),
-    "created_at_float": (
-        "created_at", lambda r, p, b: _with(p, "meta", "created_at", r.choice(["1.5e12", p.meta["created_at"] + ".0"]))
+    "meta_not_object": (
+        "meta",
+        lambda r, p, b: p.render(meta=r.choice(['"meta"', "[]", "null", "5"])),
     ),
-    "created_at_string": ("created_at", lambda r, p, b: _with(p, "meta", "created_at", _s(p.meta["created_at"]))),
+    "missing_created_at": ("created_at", lambda r, p, b: _with(p, "meta", "created_at", _OMIT)),
+    "created_at_bool": (
+        "created_at",
+        lambda r, p, b: _with(p, "meta", "created_at", r.choice(["true", "false"])),
+    ),
+    "created_at_float": (
+        "created_at",
+        lambda r, p, b: _with(
+            p, "meta", "created_at", r.choice(["1.5e12", p.meta["created_at"] + ".0"])
+        ),
+    ),
+    "created_at_string": (
+        "created_at",
+        lambda r, p, b: _with(p, "meta", "created_at", _s(p.meta["created_at"])),
+    ),
     "created_at_before_2000": (
-        "created_at", lambda r, p, b: _with(p, "meta", "created_at", str(r.choice([0, -1, MIN_CREATED_AT_MS - 1])))
+        "created_at",
+        lambda r, p, b: _with(
+            p, "meta", "created_at", str(r.choice([0, -1, MIN_CREATED_AT_MS - 1]))
+        ),
     ),
     "created_at_too_far_future": (
-        "created_at", lambda r, p, b: _with(p, "meta", "created_at", str(b + r.randint(1, 30 * 86_400_000)))
+        "created_at",
+        lambda r, p, b: _with(p, "meta", "created_at", str(b + r.randint(1, 30 * 86_400_000))),
     ),
     # Beyond int64 (and beyond uint64): a parser must reject, not wrap or crash.
     "created_at_huge_integer": (
         "created_at",
-        lambda r, p, b: _with(p, "meta", "created_at", r.choice(["9223372036854775808", "99999999999999999999"])),
+        lambda r, p, b: _with(
+            p, "meta", "created_at", r.choice(["9223372036854775808", "99999999999999999999"])
+        ),
     ),
 }
 

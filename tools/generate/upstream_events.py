@@ -23,7 +23,9 @@ from resources.storage import StorageResource
 
 SOURCE = "upstream-default"
 # The repo's copy of the sample (tools/samples/SOURCES.md says where it comes from).
-SAMPLE_GLOB = str(Path(__file__).resolve().parents[1] / "samples" / "events-upstream-default" / "*.json")
+SAMPLE_GLOB = str(
+    Path(__file__).resolve().parents[1] / "samples" / "events-upstream-default" / "*.json"
+)
 
 
 def upstream_created_at_ms(timestamp: str) -> int:
@@ -71,14 +73,18 @@ def write_upstream_sample(storage: StorageResource, paths: list[str] | None = No
     written = {}
     for hour_index in sorted(by_hour):
         hour = datetime.fromtimestamp(hour_index * 3600, tz=UTC)
-        key = f"landing/events/{hour:%Y/%m/%d/%H}/upstream-{hour:%Y%m%d%H}0000-000000-{SOURCE}.jsonl"
+        key = (
+            f"landing/events/{hour:%Y/%m/%d/%H}/upstream-{hour:%Y%m%d%H}0000-000000-{SOURCE}.jsonl"
+        )
         storage.put_bytes(key, b"\n".join(by_hour[hour_index]) + b"\n")
         written[key] = len(by_hour[hour_index])
     return written
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description="Land the public upstream event sample in our envelope.")
+    p = argparse.ArgumentParser(
+        description="Land the public upstream event sample in our envelope."
+    )
     p.add_argument("paths", nargs="*", help=f"sample files (default {SAMPLE_GLOB})")
     p.add_argument("--storage-url", default=None)
     p.add_argument("--s3-endpoint-url", default=None)
