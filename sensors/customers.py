@@ -51,19 +51,29 @@ MAX_KEYS_PER_TICK = 500
 )
 def customer_files_sensor(context: SensorEvaluationContext, storage: StorageResource):
     new_partitions, last_key = new_file_partitions(
-        storage, CUSTOMER_FILES.prefix, context.cursor or None, MAX_KEYS_PER_TICK,
+        storage,
+        CUSTOMER_FILES.prefix,
+        context.cursor or None,
+        MAX_KEYS_PER_TICK,
         CUSTOMER_FILES.partition_for_key,
-        on_skipped=lambda key: context.log.warning(f"ignoring {key}: not a landing file ({FILE_NAME_RULE})"),
+        on_skipped=lambda key: context.log.warning(
+            f"ignoring {key}: not a landing file ({FILE_NAME_RULE})"
+        ),
     )
     if not new_partitions:
-        return SensorResult(skip_reason=f"no new files under {CUSTOMER_FILES.prefix}", cursor=last_key)
+        return SensorResult(
+            skip_reason=f"no new files under {CUSTOMER_FILES.prefix}", cursor=last_key
+        )
     return SensorResult(
         # run_key = the landing key: a file is requested once, however often it is listed.
         run_requests=[
-            RunRequest(partition_key=p, run_key=CUSTOMER_FILES.landing_key(p)) for p in new_partitions
+            RunRequest(partition_key=p, run_key=CUSTOMER_FILES.landing_key(p))
+            for p in new_partitions
         ],
         dynamic_partitions_requests=[
-            AddDynamicPartitionsRequest(partitions_def_name=PARTITIONS, partition_keys=new_partitions)
+            AddDynamicPartitionsRequest(
+                partitions_def_name=PARTITIONS, partition_keys=new_partitions
+            )
         ],
         cursor=last_key,
     )
@@ -88,16 +98,15 @@ class CustomersConfigError(ValueError):
 
 
 def _partitions_in_flight(context: ScheduleEvaluationContext) -> set[str]:
-    runs = context.instance.get_runs(
-        filters=RunsFilter(job_name=JOB, statuses=_ACTIVE)
-    )
+    runs = context.instance.get_runs(filters=RunsFilter(job_name=JOB, statuses=_ACTIVE))
     return {run.tags.get("dagster/partition") for run in runs}
 
 
 def files_due(
     context: ScheduleEvaluationContext, storage: StorageResource
 ) -> list[tuple[str, str, str]]:
-    """(partition, sha256, why) for every landing file that needs a run, at most MAX_RUNS_PER_SWEEP."""
+    """(partition, sha256, why) for every landing file that needs a run, at most
+    MAX_RUNS_PER_SWEEP."""
     landing = {}
     for obj in storage.list_objects(CUSTOMER_FILES.prefix):
         partition = CUSTOMER_FILES.partition_for_key(obj.key)

@@ -42,7 +42,9 @@ class ListingCursor:
         if not text.startswith("{"):  # a bare key: a cursor written by hand or an older tick
             return cls(after=text)
         body = json.loads(text)
-        return cls(after=body.get("after"), seen={h: set(d) for h, d in body.get("seen", {}).items()})
+        return cls(
+            after=body.get("after"), seen={h: set(d) for h, d in body.get("seen", {}).items()}
+        )
 
     def serialize(self) -> str:
         return json.dumps(
@@ -108,7 +110,9 @@ def list_new_landing_hours(
         after = held_back.keys[0][: len(hour_prefix(held_back.hour)) - 1]
 
     for group in hours:
-        state.seen.setdefault(group.hour.strftime(HOUR_FORMAT), set()).update(map(_digest, group.keys))
+        state.seen.setdefault(group.hour.strftime(HOUR_FORMAT), set()).update(
+            map(_digest, group.keys)
+        )
     if state.seen:
         newest = datetime.strptime(max(state.seen), HOUR_FORMAT)
         keep_from = (newest - timedelta(hours=lookback_hours)).strftime(HOUR_FORMAT)

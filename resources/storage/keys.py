@@ -19,6 +19,8 @@ def path_inside_root(root: Path, key: str) -> Path:
     absolute key, a NUL byte). Symlinks inside the root are the operator's and are followed."""
     root_text = str(root)
     joined = os.path.normpath(os.path.join(root_text, key))
-    if "\x00" in key or (joined != root_text and not joined.startswith(root_text.rstrip("/") + "/")):
+    if "\x00" in key or (
+        joined != root_text and not joined.startswith(root_text.rstrip("/") + "/")
+    ):
         raise StorageKeyError(f"storage key {key!r} resolves outside the storage root {root_text}")
     return Path(joined)

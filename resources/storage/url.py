@@ -21,7 +21,12 @@ def make_backend(
     if parsed.scheme == "s3":
         if not parsed.netloc:
             raise StorageConfigError(f"SLUICE_STORAGE_URL={url!r}: an s3:// URL needs a bucket")
-        region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        region = (
+            region
+            or os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or "us-east-1"
+        )
         return S3Backend(parsed.netloc, parsed.path, endpoint_url, region)
     if parsed.scheme == "file":
         if parsed.netloc not in ("", "localhost"):
@@ -32,6 +37,7 @@ def make_backend(
         return LocalBackend(Path(parsed.path).resolve())
     if parsed.scheme and len(parsed.scheme) > 1:
         raise StorageConfigError(
-            f"SLUICE_STORAGE_URL={url!r}: unsupported scheme {parsed.scheme!r} (use a path, file:// or s3://)"
+            f"SLUICE_STORAGE_URL={url!r}: unsupported scheme {parsed.scheme!r} "
+            "(use a path, file:// or s3://)"
         )
     return LocalBackend(Path(url).expanduser().resolve())

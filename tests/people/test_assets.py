@@ -76,7 +76,11 @@ def test_progress_names_each_stage(instance, storage, postgres, clean_postgres, 
     monkeypatch.setenv("SLUICE_PROGRESS_SECONDS", "0")  # a line at every stage
     result = run_file(instance, storage, postgres, "dirty.csv", dirty_file())
     lines = [e.user_message for e in instance.all_logs(result.run_id)]
-    stages = [line.split(": ", 1)[1].split(",")[0] for line in lines if line.startswith("person_file dirty.csv: ")]
+    stages = [
+        line.split(": ", 1)[1].split(",")[0]
+        for line in lines
+        if line.startswith("person_file dirty.csv: ")
+    ]
     assert stages == ["reading", "validating and loading 10 rows into Postgres", "done"]
 
 
@@ -95,7 +99,12 @@ def test_dirty_file_run(instance, storage, postgres, clean_postgres):
     }
     # Nothing lost: valid + quarantined == read; every asset of the file reports the vocabulary.
     assert meta["person"]["valid"] + meta["quarantined_persons"]["quarantined"] == 10
-    for asset, written in [("gender", 1), ("person", 5), ("person_ip", 6), ("quarantined_persons", 4)]:
+    for asset, written in [
+        ("gender", 1),
+        ("person", 5),
+        ("person_ip", 6),
+        ("quarantined_persons", 4),
+    ]:
         values = assert_ingest_metadata(meta[asset], row_count=written)
         assert values["records_read"] == 10
     assert meta["quarantined_persons"]["dagster/uri"] == storage.uri(quarantine_key("dirty.csv"))
@@ -227,7 +236,9 @@ def test_postgres_errors_are_described_without_row_values(postgres, clean_postgr
 
     from platform_assets.people.assets import _describe_load_error
 
-    insert = "insert into person (first_name, last_name, email) values ('A', 'B', 'secret@example.com')"
+    insert = (
+        "insert into person (first_name, last_name, email) values ('A', 'B', 'secret@example.com')"
+    )
     with pytest.raises(psycopg.Error) as err:
         with postgres.connection() as conn:
             conn.execute(insert)

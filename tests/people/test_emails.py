@@ -42,6 +42,12 @@ def test_same_verdict_and_parts_as_validate_email(address):
 
 def test_canonical_form_matches_forms_of_one_address():
     canonical = EmailCanonicaliser()
-    assert canonical("jos\u00e9@example.com") == canonical("JOSE\u0301@Example.com") == "josé@example.com"
-    assert canonical("user@BÜCHER.de") == canonical("User@xn--bcher-kva.de") == "user@xn--bcher-kva.de"
+    assert (
+        canonical("jos\u00e9@example.com")
+        == canonical("JOSE\u0301@Example.com")
+        == "josé@example.com"
+    )
+    assert (
+        canonical("user@BÜCHER.de") == canonical("User@xn--bcher-kva.de") == "user@xn--bcher-kva.de"
+    )
     assert canonical("not an address") is None

@@ -32,7 +32,10 @@ def test_formula_cells_are_neutralised_in_the_curated_csv(instance, storage):
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert [r["note"] for r in rows] == ["'@SUM(1+1)", "'-2+3", "-12.5", "'+44 20 7946 0000"]
     assert rows[0]["name"].startswith("'=")
-    assert (rows[1]["email"], rows[1]["email_masked"]) == ("'=x@example.com", "'=*******@*******.com")
+    assert (rows[1]["email"], rows[1]["email_masked"]) == (
+        "'=x@example.com",
+        "'=*******@*******.com",
+    )
     # A plain number is data, not a formula; every other cell is safe to open.
     cells = [v for r in rows for v in r.values() if v != "-12.5"]
     assert not [v for v in cells if v.startswith(FORMULA_START)]

@@ -51,7 +51,9 @@ def quarantine(storage) -> list[tuple]:
     return sorted((r["source_key"], r["source_line"], tuple(r["reasons"])) for r in rows)
 
 
-def test_nul_in_user_id_is_quarantined_and_the_hour_loads(storage, postgres, clean_postgres, pii_keys):
+def test_nul_in_user_id_is_quarantined_and_the_hour_loads(
+    storage, postgres, clean_postgres, pii_keys
+):
     lines = [json.dumps(body("alice")), json.dumps(body("bad\u0000id")), json.dumps(body("carol"))]
     storage.put_bytes(HOUR_KEY + "a.jsonl", "\n".join(lines).encode() + b"\n")
     result = load_hour(storage, postgres, pii_keys)
@@ -64,9 +66,11 @@ def test_invalid_utf8_in_a_value_is_quarantined_not_replaced(
     storage, postgres, clean_postgres, pii_keys
 ):
     bad = json.dumps(body("bob-XX")).encode().replace(b"XX", b"\xff\xfe")
-    envelope_bad = json.dumps(
-        {"message_id": "m-2", "body": json.dumps(body("dan-XX")), "received_at": None}
-    ).encode().replace(b"XX", b"\xc3\x28")
+    envelope_bad = (
+        json.dumps({"message_id": "m-2", "body": json.dumps(body("dan-XX")), "received_at": None})
+        .encode()
+        .replace(b"XX", b"\xc3\x28")
+    )
     data = b"\n".join([json.dumps(body("alice")).encode(), bad, envelope_bad]) + b"\n"
     storage.put_bytes(HOUR_KEY + "b.jsonl", data)
     result = load_hour(storage, postgres, pii_keys)
@@ -77,7 +81,11 @@ def test_invalid_utf8_in_a_value_is_quarantined_not_replaced(
         (HOUR_KEY + "b.jsonl", 3, ("body:invalid_utf8",)),
     ]
     # The raw bytes survive in the quarantine, escaped, so the record can be repaired.
-    raw = pq.read_table(io.BytesIO(storage.read_bytes(quarantine_key(HOUR)))).column("raw_body").to_pylist()
+    raw = (
+        pq.read_table(io.BytesIO(storage.read_bytes(quarantine_key(HOUR))))
+        .column("raw_body")
+        .to_pylist()
+    )
     assert any("\\xff\\xfe" in r for r in raw)
 
 

@@ -56,7 +56,9 @@ def test_email_column_twice_is_rejected_by_name(instance, storage, postgres, cle
         ("twice.csv", [*HEADER, "email"]),
         ("padded.csv", [*HEADER[:3], " email ", *HEADER[4:], "email"]),
     ):
-        data = csv_bytes([["1", "A", "B", "a@example.com", "", "10.0.0.1", "b@example.com"]], header)
+        data = csv_bytes(
+            [["1", "A", "B", "a@example.com", "", "10.0.0.1", "b@example.com"]], header
+        )
         result = run_person_file(instance, storage, postgres, name, data)
         assert not result.success
         message = failure_message(result)
@@ -88,7 +90,9 @@ def test_a_surplus_value_quarantines_its_row(instance, storage, postgres, clean_
     assert quarantined(storage, quarantine_key("ragged.csv")) == {3: ["wrong_field_count"]}
 
 
-def test_a_latin1_byte_is_reported_at_its_offset_and_line(instance, storage, postgres, clean_postgres):
+def test_a_latin1_byte_is_reported_at_its_offset_and_line(
+    instance, storage, postgres, clean_postgres
+):
     head = csv_bytes([["1", "Ann", "Lee", "ann@example.com", "Female", "10.0.0.1"]] * 3)
     data = head + "4,Jos\xe9,Ruiz,jose@example.com,Male,10.0.0.4\n".encode("latin-1")
     result = run_person_file(instance, storage, postgres, "latin1.csv", data)
@@ -169,4 +173,8 @@ def test_batched_validate_and_load_keeps_file_order(postgres, clean_postgres):
     assert dict(zip(validation.rejected["line"], validation.rejected["reasons"])) == {
         3: ["nul_byte:first_name"]
     }
-    assert (counts.persons_inserted, counts.persons_updated, counts.person_ips_inserted) == (1, 1, 2)
+    assert (counts.persons_inserted, counts.persons_updated, counts.person_ips_inserted) == (
+        1,
+        1,
+        2,
+    )
