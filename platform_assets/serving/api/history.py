@@ -1,0 +1,116 @@
+"""A user's events from the user-keyed copy: one bucket's files, the dates asked, in order.
+
+Only keys under ``lake/events_by_user/user_bucket=<bucket of the user>/`` are ever read; the
+user id, dates and type reach DuckDB as bound parameters, never as SQL text. Dates are read
+oldest first a few files at a time, and reading stops once the page is full, so the first page
+of a long history costs a few files, not all of them.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+import pyarrow.dataset as ds
+
+from platform_assets.serving.api.cursor import Position
+from platform_assets.serving.layout import bucket_dir, date_of_key, read_buckets, user_bucket
+from resources.storage import StorageResource
+
+FILES_PER_STEP = 8
+
+# $1 user, $2/$3 the position after which the page starts, $4 the type or NULL, $5 rows.
+_PAGE_SQL = """
+SELECT event_id, event_type, epoch_ms(created_at) AS created_ms, attributes, meta
+FROM copy_files
+WHERE user_id = $1
+  AND (created_at > make_timestamptz($2 * 1000) OR (created_at = make_timestamptz($2 * 1000) AND event_id > $3))
+  AND ($4::VARCHAR IS NULL OR event_type = $4)
+ORDER BY created_at, event_id
+LIMIT $5
+"""
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    event_id: str
+    event_type: str
+    created_at_ms: int
+    attributes: str  # the JSON text as it arrived
+    meta: str
+
+    @property
+    def created_at(self) -> str:
+        """ISO 8601 UTC with milliseconds and Z."""
+        moment = datetime.fromtimestamp(self.created_at_ms // 1000, UTC)
+        return f"{moment:%Y-%m-%dT%H:%M:%S}.{self.created_at_ms % 1000:03d}Z"
+
+
+class HistoryReader:
+    def __init__(self, storage: StorageResource):
+        self.storage = storage
+        self._buckets: int | None = None
+        self._database = duckdb.connect(":memory:")
+        self._lock = threading.Lock()
+
+    def buckets(self) -> int | None:
+        # Fixed once the copy exists (layout.ensure_buckets refuses a change): read it once.
+        if self._buckets is None:
+            self._buckets = read_buckets(self.storage)
+        return self._buckets
+
+    def dated_keys(self, user_id: str, first: str | None, last: str | None) -> list[tuple[str, str]]:
+        """(event date, key) of the user's bucket files from ``first`` to ``last``, in date order."""
+        buckets = self.buckets()
+        if buckets is None:
+            return []
+        prefix = bucket_dir(user_bucket(user_id, buckets))
+        start_after = f"{prefix}event_date={first}" if first else None
+        found = []
+        for obj in self.storage.list_objects(prefix, start_after=start_after):
+            event_date = date_of_key(obj.key)
+            if event_date is None:
+                continue
+            if last is not None and event_date > last:
+                break
+            found.append((event_date, obj.key))
+        return found
+
+    def page(
+        self,
+        user_id: str,
+        first: str | None,
+        last: str | None,
+        event_type: str | None,
+        after: Position | None,
+        limit: int,
+    ) -> list[HistoryEvent]:
+        """Up to ``limit`` events of the user, oldest first, strictly after ``after``."""
+        if after is not None:
+            after_date = datetime.fromtimestamp(after.created_at_ms // 1000, UTC).strftime("%Y-%m-%d")
+            first = max(first, after_date) if first else after_date
+        keys = [key for _, key in self.dated_keys(user_id, first, last)]
+        position = after or Position(-(10**14), "")  # before any event (year -1200)
+        fs, base = self.storage.arrow_filesystem()
+        events: list[HistoryEvent] = []
+        with self._lock:
+            cursor = self._database.cursor()
+        try:
+            for step in range(0, len(keys), FILES_PER_STEP):
+                paths = [f"{base}/{key}" for key in keys[step : step + FILES_PER_STEP]]
+                cursor.register("copy_files", ds.dataset(paths, format="parquet", filesystem=fs))
+                rows = cursor.execute(
+                    _PAGE_SQL,
+                    [user_id, position.created_at_ms, position.event_id, event_type, limit - len(events)],
+                ).fetchall()
+                cursor.unregister("copy_files")
+                events.extend(HistoryEvent(*row) for row in rows)
+                if len(events) >= limit:
+                    break
+                if events:
+                    position = Position(events[-1].created_at_ms, events[-1].event_id)
+        finally:
+            cursor.close()
+        return events
