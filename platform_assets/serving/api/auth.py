@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -19,7 +21,9 @@ class AuthError(Exception):
 def require_scope(scope: str):
     """A dependency that admits a token holding ``scope`` and returns its grant."""
 
-    def check(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> TokenGrant:
+    def check(
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    ) -> TokenGrant:
         grants: dict[str, TokenGrant] = request.app.state.serving.tokens
         grant = grants.get(digest(credentials.credentials)) if credentials else None
         if grant is None:
@@ -29,3 +33,7 @@ def require_scope(scope: str):
         return grant
 
     return check
+
+
+HistoryGrant = Annotated[TokenGrant, Depends(require_scope("history"))]
+StatsGrant = Annotated[TokenGrant, Depends(require_scope("stats"))]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from platform_assets.serving.api import cursor as paging
 from platform_assets.serving.api import params
-from platform_assets.serving.api.auth import require_scope
+from platform_assets.serving.api.auth import HistoryGrant, StatsGrant
 from platform_assets.serving.layout import PREFIX
 
 router = APIRouter()
@@ -40,12 +41,12 @@ def health(request: Request) -> Response:
 def user_events(
     request: Request,
     user_id: str,
-    start: str | None = Query(None, description="first event date, YYYY-MM-DD (inclusive)"),
-    end: str | None = Query(None, description="last event date, YYYY-MM-DD (inclusive)"),
-    type: str | None = Query(None, description="only events of this type"),
-    limit: str | None = Query(None, description="events per page, 1..1000, default 100"),
-    cursor: str | None = Query(None, description="next_cursor of the previous page"),
-    _grant=Depends(require_scope("history")),
+    _grant: HistoryGrant,
+    start: Annotated[str | None, Query(description="first event date, YYYY-MM-DD (inclusive)")] = None,
+    end: Annotated[str | None, Query(description="last event date, YYYY-MM-DD (inclusive)")] = None,
+    type: Annotated[str | None, Query(description="only events of this type")] = None,
+    limit: Annotated[str | None, Query(description="events per page, 1..1000, default 100")] = None,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> Response:
     user_id = params.user_id(user_id)
     first, last = params.date_range(start, end)
@@ -88,10 +89,10 @@ def user_events(
 def user_stats(
     request: Request,
     user_id: str,
-    days: str | None = Query(None, description="window length, 1..366, default 7"),
-    end: str | None = Query(None, description="last date of the window, default today (UTC)"),
-    types: str | None = Query(None, description="comma-separated event types (default: all)"),
-    _grant=Depends(require_scope("stats")),
+    _grant: StatsGrant,
+    days: Annotated[str | None, Query(description="window length, 1..366, default 7")] = None,
+    end: Annotated[str | None, Query(description="last date of the window, default today (UTC)")] = None,
+    types: Annotated[str | None, Query(description="comma-separated event types (default: all)")] = None,
 ) -> Response:
     user_id = params.user_id(user_id)
     window_days = params.bounded_int("days", days, params.DEFAULT_DAYS, 1, params.MAX_DAYS)
