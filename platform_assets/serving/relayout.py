@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,15 +94,28 @@ def _lake_scanner(storage: StorageResource, lake_keys: list[str]) -> ds.Scanner:
     )
 
 
+def _batches(scanner: ds.Scanner, rows: int) -> Iterator[pa.Table]:
+    """The scan regrouped into tables of about ``rows`` rows: a lake file holds a cell's
+    handful of events, and one spill write per file would make as many tiny row groups."""
+    pending, count = [], 0
+    for batch in scanner.to_batches():
+        if batch.num_rows:
+            pending.append(batch)
+            count += batch.num_rows
+        if count >= rows:
+            yield pa.Table.from_batches(pending)
+            pending, count = [], 0
+    if pending:
+        yield pa.Table.from_batches(pending)
+
+
 def spill_by_bucket(storage: StorageResource, lake_keys: list[str], buckets: int, workdir: Path) -> dict[int, Path]:
     """The date's rows with a user_id, one local Parquet file per bucket (unsorted)."""
     writers: dict[int, pq.ParquetWriter] = {}
     paths: dict[int, Path] = {}
     try:
-        for batch in _lake_scanner(storage, lake_keys).to_batches():
-            if not batch.num_rows:
-                continue
-            table = pa.Table.from_batches([batch]).cast(COPY_SCHEMA)
+        for table in _batches(_lake_scanner(storage, lake_keys), SPILL_BATCH_ROWS):
+            table = table.cast(COPY_SCHEMA)
             bucket_ids = _bucket_column(table.column("user_id").combine_chunks(), buckets)
             table = table.append_column("_bucket", bucket_ids).sort_by("_bucket")
             starts = pc.run_end_encode(table.column("_bucket").combine_chunks())

@@ -49,8 +49,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        await serving.stats.open()
         yield
-        serving.stats.close()
+        await serving.stats.close()
 
     app = FastAPI(
         title="Sluice serving API",

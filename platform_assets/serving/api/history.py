@@ -2,7 +2,7 @@
 
 Only keys under ``lake/events_by_user/user_bucket=<bucket of the user>/`` are ever read; the
 user id, dates and type reach DuckDB as bound parameters, never as SQL text. Dates are read
-oldest first a few files at a time, and reading stops once the page is full, so the first page
+oldest first, 4 files, then 8, 16, ..., and reading stops once the page is full, so the first page
 of a long history costs a few files, not all of them.
 """
 
@@ -14,23 +14,28 @@ from datetime import UTC, datetime
 
 import duckdb
 import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 
 from platform_assets.serving.api.cursor import Position
 from platform_assets.serving.layout import bucket_dir, date_of_key, read_buckets, user_bucket
 from resources.storage import StorageResource
 
-FILES_PER_STEP = 8
+FIRST_STEP_FILES = 4  # then doubling: an active user fills a page from the first dates
 
 # $1 user, $2/$3 the position after which the page starts, $4 the type or NULL, $5 rows.
+# FROM is one of two fixed sources: DuckDB's own reader over a list of local paths ($6), or
+# a pyarrow dataset registered as copy_files (S3, through the storage's pyarrow filesystem).
 _PAGE_SQL = """
 SELECT event_id, event_type, epoch_ms(created_at) AS created_ms, attributes, meta
-FROM copy_files
+FROM {source}
 WHERE user_id = $1
   AND (created_at > make_timestamptz($2 * 1000) OR (created_at = make_timestamptz($2 * 1000) AND event_id > $3))
   AND ($4::VARCHAR IS NULL OR event_type = $4)
 ORDER BY created_at, event_id
 LIMIT $5
 """
+_LOCAL_SQL = _PAGE_SQL.format(source="read_parquet($6)")
+_DATASET_SQL = _PAGE_SQL.format(source="copy_files")
 
 
 @dataclass(frozen=True)
@@ -94,21 +99,23 @@ class HistoryReader:
         keys = [key for _, key in self.dated_keys(user_id, first, last)]
         position = after or Position(-(10**14), "")  # before any event (year -1200)
         fs, base = self.storage.arrow_filesystem()
+        local = isinstance(fs, pafs.LocalFileSystem)
         events: list[HistoryEvent] = []
         with self._lock:
             cursor = self._database.cursor()
         try:
-            for step in range(0, len(keys), FILES_PER_STEP):
-                paths = [f"{base}/{key}" for key in keys[step : step + FILES_PER_STEP]]
-                cursor.register("copy_files", ds.dataset(paths, format="parquet", filesystem=fs))
-                rows = cursor.execute(
-                    _PAGE_SQL,
-                    [user_id, position.created_at_ms, position.event_id, event_type, limit - len(events)],
-                ).fetchall()
-                cursor.unregister("copy_files")
+            start, step = 0, FIRST_STEP_FILES
+            while start < len(keys) and len(events) < limit:
+                paths = [f"{base}/{key}" for key in keys[start : start + step]]
+                start, step = start + step, step * 2
+                params = [user_id, position.created_at_ms, position.event_id, event_type, limit - len(events)]
+                if local:
+                    rows = cursor.execute(_LOCAL_SQL, [*params, paths]).fetchall()
+                else:
+                    cursor.register("copy_files", ds.dataset(paths, format="parquet", filesystem=fs))
+                    rows = cursor.execute(_DATASET_SQL, params).fetchall()
+                    cursor.unregister("copy_files")
                 events.extend(HistoryEvent(*row) for row in rows)
-                if len(events) >= limit:
-                    break
                 if events:
                     position = Position(events[-1].created_at_ms, events[-1].event_id)
         finally:

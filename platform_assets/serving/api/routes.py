@@ -7,6 +7,7 @@ from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from platform_assets.serving.api import cursor as paging
 from platform_assets.serving.api import params
@@ -21,15 +22,15 @@ def json_response(body, status: int = 200) -> Response:
 
 
 @router.get("/health", summary="Storage and Postgres are reachable")
-def health(request: Request) -> Response:
+async def health(request: Request) -> Response:
     serving = request.app.state.serving
     failing = {}
     try:
-        next(iter(serving.storage.list_objects(PREFIX, limit=1)), None)
+        await run_in_threadpool(lambda: next(iter(serving.storage.list_objects(PREFIX, limit=1)), None))
     except Exception as err:  # noqa: BLE001 - any failure means unavailable
         failing["storage"] = type(err).__name__
     try:
-        serving.stats.ping()
+        await serving.stats.ping()
     except Exception as err:  # noqa: BLE001
         failing["postgres"] = type(err).__name__
     if failing:
@@ -86,7 +87,7 @@ def user_events(
 
 
 @router.get("/v1/users/{user_id}/stats", summary="A user's daily event counts over N days")
-def user_stats(
+async def user_stats(
     request: Request,
     user_id: str,
     _grant: StatsGrant,
@@ -98,5 +99,5 @@ def user_stats(
     window_days = params.bounded_int("days", days, params.DEFAULT_DAYS, 1, params.MAX_DAYS)
     last = params.a_date("end", end) or datetime.now(UTC).date()
     wanted = params.event_types(types)
-    body = request.app.state.serving.stats.daily(user_id, last, window_days, wanted)
+    body = await request.app.state.serving.stats.daily(user_id, last, window_days, wanted)
     return json_response({"user_id": user_id, **body})

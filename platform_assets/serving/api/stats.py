@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 import psycopg
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool
 
 MART_TABLE = "engagement.user_daily_activity"
 
@@ -29,29 +29,36 @@ class MartMissingError(RuntimeError):
 
 
 class StatsReader:
+    """Async: a stats request is one indexed query, so it runs on the event loop rather than
+    taking a worker thread (the mobile traffic of scenario 3 is this route)."""
+
     def __init__(self, postgres_url: str, pool_size: int = 8):
         # min_size=0: the API starts (and /health answers) while Postgres is down.
-        self.pool = ConnectionPool(
-            postgres_url, min_size=0, max_size=pool_size, open=True, name="sluice-api",
-            check=ConnectionPool.check_connection,
+        self.pool = AsyncConnectionPool(
+            postgres_url, min_size=0, max_size=pool_size, open=False, name="sluice-api",
+            check=AsyncConnectionPool.check_connection,
         )
 
-    def ping(self) -> None:
-        with self.pool.connection(timeout=5) as conn:
-            conn.execute("SELECT 1")
+    async def open(self) -> None:
+        await self.pool.open()
 
-    def daily(self, user_id: str, last: date, days: int, types: list[str] | None) -> dict:
+    async def ping(self) -> None:
+        async with self.pool.connection(timeout=5) as conn:
+            await conn.execute("SELECT 1")
+
+    async def daily(self, user_id: str, last: date, days: int, types: list[str] | None) -> dict:
         first = last - timedelta(days=days - 1)
         params = {"user_id": user_id, "first": first, "last": last, "types": types}
         try:
-            with self.pool.connection(timeout=10) as conn:
-                rows = conn.execute(_STATS_SQL, params, prepare=True).fetchall()
+            async with self.pool.connection(timeout=10) as conn:
+                cursor = await conn.execute(_STATS_SQL, params, prepare=True)
+                rows = await cursor.fetchall()
         except psycopg.errors.UndefinedTable:
             raise MartMissingError(f"{MART_TABLE} does not exist yet: materialize the engagement marts") from None
         return window(rows, first, days)
 
-    def close(self) -> None:
-        self.pool.close()
+    async def close(self) -> None:
+        await self.pool.close()
 
 
 def window(rows, first: date, days: int) -> dict:
