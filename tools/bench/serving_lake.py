@@ -40,6 +40,7 @@ def build_lake(storage: StorageResource, events: int, days: int, types: int, use
     fs, base = storage.arrow_filesystem()
     hour_files: dict[datetime, list[str]] = {}
     counts = np.zeros(users, dtype=np.int64)
+    mart: list[tuple] = []  # engagement.user_daily_activity rows, counted from the same arrays
     for day in range(days):
         first_ms = int((START + timedelta(days=day)).timestamp() * 1000)
         created = np.sort(rng.integers(first_ms, first_ms + 24 * HOUR_MS, size=per_day))
@@ -67,6 +68,7 @@ def build_lake(storage: StorageResource, events: int, days: int, types: int, use
             schema=LAKE_SCHEMA,
         )
         date = f"{START + timedelta(days=day):%Y-%m-%d}"
+        mart.extend(_mart_rows(who, kind, created, population, type_names, date))
         table = (
             table.append_column("event_type", pa.array([type_names[k] for k in kind.tolist()]))
             .append_column("event_date", pa.array([date] * per_day).dictionary_encode())
@@ -90,5 +92,22 @@ def build_lake(storage: StorageResource, events: int, days: int, types: int, use
     order = np.argsort(-counts)
     active = [population[i] for i in order.tolist() if counts[i] > 0]
     dates = [f"{START + timedelta(days=d):%Y-%m-%d}" for d in range(days)]
-    return {"active_users": active, "dates": dates, "events": per_day * days,
+    return {"active_users": active, "dates": dates, "events": per_day * days, "mart_rows": mart,
             "lake_files": sum(len(k) for k in hour_files.values())}
+
+
+def _mart_rows(who, kind, created, population, type_names, date) -> list[tuple]:
+    """(user_id, event_date, event_type, events, first_event_at, last_event_at) of one day."""
+    key = who.astype(np.int64) * len(type_names) + kind
+    order = np.lexsort((created, key))
+    key, created = key[order], created[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    ends = np.r_[starts[1:], len(key)]
+    rows = []
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        user, event_type = divmod(int(key[start]), len(type_names))
+        rows.append((
+            population[user], date, type_names[event_type], end - start,
+            datetime.fromtimestamp(created[start] / 1000, UTC), datetime.fromtimestamp(created[end - 1] / 1000, UTC),
+        ))
+    return rows

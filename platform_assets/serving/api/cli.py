@@ -13,6 +13,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--log-level", default="info")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (one per core)")
     args = parser.parse_args(argv)
 
     import uvicorn
@@ -22,12 +23,19 @@ def main(argv: list[str] | None = None) -> None:
     from resources.storage import StorageConfigError
 
     try:
-        app = create_app()
+        app = create_app()  # checked here, so a bad setting is one line, not a worker's traceback
     except (ApiTokenError, StorageConfigError, ValueError) as err:
         print(f"sluice-api: {err}", file=sys.stderr)
         sys.exit(2)
     # The access log holds the method, path and query, never headers: tokens stay out of it.
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    if args.workers > 1:
+        del app
+        uvicorn.run(
+            "platform_assets.serving.api.app:create_app", factory=True, workers=args.workers,
+            host=args.host, port=args.port, log_level=args.log_level,
+        )
+    else:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
 
 
 if __name__ == "__main__":
