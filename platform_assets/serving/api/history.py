@@ -2,8 +2,8 @@
 
 Only keys under ``lake/events_by_user/user_bucket=<bucket of the user>/`` are ever read; the
 user id, dates and type reach DuckDB as bound parameters, never as SQL text. Dates are read
-oldest first, 4 files, then 8, 16, ..., and reading stops once the page is full, so the first page
-of a long history costs a few files, not all of them.
+oldest first, 32 files, then 64, 128, ..., and reading stops once the page is full, so the
+first page of a years-long history costs a month of files, not all of them.
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ from platform_assets.serving.api.cursor import Position
 from platform_assets.serving.layout import bucket_dir, date_of_key, read_buckets, user_bucket
 from resources.storage import StorageResource
 
-FIRST_STEP_FILES = 4  # then doubling: an active user fills a page from the first dates
+# A month of dates in one query, then twice as many per query: one DuckDB query costs more
+# than a few extra files (measured on 30 days: 5.8 ms CPU a page in one query, 11.5 ms in
+# steps of 4, 8, 16), while a year of history still stops early for an active user.
+FIRST_STEP_FILES = 32
 
 # $1 user, $2/$3 the position after which the page starts, $4 the type or NULL, $5 rows.
 # FROM is one of two fixed sources: DuckDB's own reader over a list of local paths ($6), or
@@ -57,7 +60,9 @@ class HistoryReader:
     def __init__(self, storage: StorageResource):
         self.storage = storage
         self._buckets: int | None = None
-        self._database = duckdb.connect(":memory:")
+        # One thread per query: requests run side by side, and per-query threads only add
+        # overhead at that grain (measured: 5.8 vs 6.8 ms CPU a page, p95 22 vs 55 ms).
+        self._database = duckdb.connect(":memory:", config={"threads": 1})
         self._lock = threading.Lock()
 
     def buckets(self) -> int | None:
