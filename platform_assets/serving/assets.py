@@ -14,9 +14,10 @@ from dagster import (
 from pydantic import Field
 
 from platform_assets.event_dates import event_date_partitions
+from platform_assets.ingest_metadata_values import column_schema
 from platform_assets.lake_manifests import lake_files_by_date
 from platform_assets.serving.layout import PREFIX, configured_buckets, ensure_buckets
-from platform_assets.serving.relayout import ROW_GROUP_ROWS, copy_date
+from platform_assets.serving.relayout import COPY_SCHEMA, ROW_GROUP_ROWS, copy_date
 from resources.storage import StorageResource
 
 
@@ -33,6 +34,7 @@ class EventsByUserConfig(Config):
     backfill_policy=BackfillPolicy.single_run(),
     group_name="serving",
     kinds={"parquet"},
+    metadata=column_schema(COPY_SCHEMA),
     description=(
         "The lake's valid events that carry a user_id, re-laid by user for the history API: "
         f"`{PREFIX}user_bucket=<NNN>/event_date=<YYYY-MM-DD>/events.parquet`, bucket = MD5 of "
