@@ -72,3 +72,21 @@ def test_ingest_then_sensor_then_one_range_run_copies_every_user_event(dagster_h
     materialize(env, "events_lake,quarantined_events", "2025-03-01-01:00...2025-03-01-01:00")
     again = tick(instance, storage, result.cursor)
     assert [r.partition_key for r in again.run_requests] == arrival_hour_event_dates(storage, HOURS[1])
+
+
+def test_sensor_prefers_the_event_dates_the_ingest_recorded(tmp_path):
+    # When events_lake's metadata lists its event dates (the marts' ingest change), no manifest
+    # is read: this storage holds none.
+    from dagster import AssetMaterialization
+
+    storage = StorageResource(url=str(tmp_path / "storage"))
+    instance = DagsterInstance.ephemeral()
+    instance.report_runless_asset_event(
+        AssetMaterialization(
+            "events_lake", partition="2025-03-02-05:00", metadata={"event_dates": ["2025-02-27", "2025-03-02"]}
+        )
+    )
+    instance.report_runless_asset_event(AssetMaterialization("events_lake", partition="2025-03-02-06:00"))
+    result = tick(instance, storage)
+    assert [r.partition_key for r in result.run_requests] == ["2025-02-27", "2025-03-02"]
+    assert tick(instance, storage, result.cursor).run_requests == []
