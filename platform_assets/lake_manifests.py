@@ -40,7 +40,11 @@ def _read_manifest(storage: StorageResource, key: str) -> list[str]:
 def manifest_keys_from(storage: StorageResource, first_arrival_date: date) -> list[str]:
     # Keys are <prefix><YYYY-MM-DDTHH>.json: the bare date sorts just before its first hour.
     start_after = f"{MANIFEST_PREFIX}{first_arrival_date:%Y-%m-%d}"
-    return [o.key for o in storage.list_objects(MANIFEST_PREFIX, start_after=start_after) if o.key.endswith(".json")]
+    return [
+        o.key
+        for o in storage.list_objects(MANIFEST_PREFIX, start_after=start_after)
+        if o.key.endswith(".json")
+    ]
 
 
 def lake_files_by_date(storage: StorageResource, event_dates: list[str]) -> dict[str, list[str]]:

@@ -41,17 +41,25 @@ def parse_tokens(text: str, source: str) -> dict[str, TokenGrant]:
     except ValueError:
         raise ApiTokenError(f"{source} is not valid JSON") from None
     if not isinstance(body, dict):
-        raise ApiTokenError(f"{source} must be a JSON object mapping each token to its team and scopes")
+        raise ApiTokenError(
+            f"{source} must be a JSON object mapping each token to its team and scopes"
+        )
     grants = {}
     for number, (token, grant) in enumerate(body.items(), start=1):
         where = f"{source}: token #{number}"
         if not isinstance(token, str) or len(token) < 16:
             raise ApiTokenError(f"{where} is shorter than 16 characters")
-        if not isinstance(grant, dict) or not isinstance(grant.get("team"), str) or not grant["team"]:
+        if (
+            not isinstance(grant, dict)
+            or not isinstance(grant.get("team"), str)
+            or not grant["team"]
+        ):
             raise ApiTokenError(f'{where} needs {{"team": "<name>", "scopes": [...]}}')
         scopes = grant.get("scopes")
         if not isinstance(scopes, list) or not scopes or any(s not in SCOPES for s in scopes):
-            raise ApiTokenError(f"{where} (team {grant['team']}): scopes must be a non-empty list of {list(SCOPES)}")
+            raise ApiTokenError(
+                f"{where} (team {grant['team']}): scopes must be a non-empty list of {list(SCOPES)}"
+            )
         grants[digest(token)] = TokenGrant(grant["team"], frozenset(scopes))
     return grants
 
@@ -65,11 +73,15 @@ def load_tokens(env=None) -> dict[str, TokenGrant]:
         from botocore.exceptions import BotoCoreError, ClientError
 
         region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
-        client = boto3.client("secretsmanager", endpoint_url=env.get(SECRETS_ENDPOINT_VARIABLE), region_name=region)
+        client = boto3.client(
+            "secretsmanager", endpoint_url=env.get(SECRETS_ENDPOINT_VARIABLE), region_name=region
+        )
         try:
             text = client.get_secret_value(SecretId=secret_id)["SecretString"]
         except (ClientError, BotoCoreError) as err:
-            raise ApiTokenError(f"cannot read API tokens from Secrets Manager secret {secret_id!r}: {err}") from None
+            raise ApiTokenError(
+                f"cannot read API tokens from Secrets Manager secret {secret_id!r}: {err}"
+            ) from None
         return parse_tokens(text, f"secret {secret_id!r}")
     text = env.get(TOKENS_VARIABLE)
     if not text or not text.strip():

@@ -65,12 +65,16 @@ def events_by_user_sensor(context: SensorEvaluationContext, storage: StorageReso
     valid = set(event_date_partitions().get_partition_keys())
     outside = sorted(d for d in latest if d not in valid)
     if outside:
-        context.log.warning(f"skipping event dates outside the partitions: {', '.join(outside[:5])}")
+        context.log.warning(
+            f"skipping event dates outside the partitions: {', '.join(outside[:5])}"
+        )
     requests = [
         RunRequest(partition_key=d, run_key=f"events_by_user:{d}:{storage_id}")
         for d, storage_id in sorted(latest.items())
         if d in valid
     ]
     if not requests:
-        return SensorResult(skip_reason=SkipReason("the new materializations wrote no event date"), cursor=cursor)
+        return SensorResult(
+            skip_reason=SkipReason("the new materializations wrote no event date"), cursor=cursor
+        )
     return SensorResult(run_requests=requests, cursor=cursor)

@@ -63,7 +63,7 @@ def api_token_env(env) -> tuple[dict[str, str], str]:
     grants = {token: {"team": "dev", "scopes": ["history", "stats"]}}
     return {TOKENS_VARIABLE: json.dumps(grants)}, (
         f"API token: DEVELOPMENT TOKEN in {path} (team dev, scopes history+stats), e.g.\n"
-        f"           curl -H \"Authorization: Bearer $(cat {path})\" "
+        f'           curl -H "Authorization: Bearer $(cat {path})" '
         "'http://127.0.0.1:PORT/v1/users/<user_id>/events?limit=10'"
     )
 
@@ -71,7 +71,9 @@ def api_token_env(env) -> tuple[dict[str, str], str]:
 def start_api(child_env: dict, port: int, log_level: str, preexec_fn) -> subprocess.Popen:
     script = Path(sys.executable).parent / "sluice-api"
     command = [str(script), "--host", HOST, "--port", str(port), "--log-level", log_level]
-    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=child_env, preexec_fn=preexec_fn, start_new_session=True)
+    return subprocess.Popen(
+        command, cwd=PROJECT_ROOT, env=child_env, preexec_fn=preexec_fn, start_new_session=True
+    )
 
 
 def stop_api(api: subprocess.Popen | None, timeout: float = 10) -> None:

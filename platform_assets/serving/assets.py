@@ -46,7 +46,8 @@ class EventsByUserConfig(Config):
 def events_by_user(
     context: AssetExecutionContext, config: EventsByUserConfig, storage: StorageResource
 ) -> MaterializeResult:
-    """Copy each event date of the run (one, or a backfilled range) from its committed lake files."""
+    """Copy each event date of the run (one, or a backfilled range) from its committed lake
+    files."""
     dates = list(context.partition_keys)
     buckets = ensure_buckets(storage, configured_buckets())
     lake_files = lake_files_by_date(storage, dates)
@@ -54,7 +55,11 @@ def events_by_user(
     with tempfile.TemporaryDirectory(prefix="sluice-events-by-user-") as tmp:
         for event_date in dates:
             copy = copy_date(
-                storage, event_date, lake_files[event_date], buckets, Path(tmp) / event_date,
+                storage,
+                event_date,
+                lake_files[event_date],
+                buckets,
+                Path(tmp) / event_date,
                 config.row_group_rows,
             )
             context.log.info(
@@ -63,7 +68,9 @@ def events_by_user(
                 f"{copy.seconds:.1f}s"
             )
             copies.append(copy)
-    table = "| date | lake files | rows | users | files | bytes | s |\n|---|---|---|---|---|---|---|\n"
+    table = (
+        "| date | lake files | rows | users | files | bytes | s |\n|---|---|---|---|---|---|---|\n"
+    )
     table += "".join(
         f"| {c.event_date} | {c.lake_files_read} | {c.rows} | {c.users} | {c.files_written} "
         f"| {c.bytes_written} | {c.seconds:.1f} |\n"

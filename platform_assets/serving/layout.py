@@ -61,7 +61,9 @@ def configured_buckets(env=None) -> int:
     if not value:
         return DEFAULT_BUCKETS
     if not value.isdigit() or not 1 <= int(value) <= MAX_BUCKETS:
-        raise LayoutError(f"{BUCKETS_VARIABLE}={value!r} must be a whole number from 1 to {MAX_BUCKETS}")
+        raise LayoutError(
+            f"{BUCKETS_VARIABLE}={value!r} must be a whole number from 1 to {MAX_BUCKETS}"
+        )
     return int(value)
 
 
@@ -73,7 +75,9 @@ def read_buckets(storage: StorageResource) -> int | None:
         return None
     buckets = body.get("user_buckets") if isinstance(body, dict) else None
     if not isinstance(buckets, int) or not 1 <= buckets <= MAX_BUCKETS:
-        raise LayoutError(f"{storage.uri(LAYOUT_KEY)}: user_buckets must be an integer 1..{MAX_BUCKETS}")
+        raise LayoutError(
+            f"{storage.uri(LAYOUT_KEY)}: user_buckets must be an integer 1..{MAX_BUCKETS}"
+        )
     return buckets
 
 

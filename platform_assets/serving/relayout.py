@@ -43,7 +43,9 @@ COPY_SCHEMA = pa.schema(
     ]
 )
 _HIVE = ds.HivePartitioning(
-    pa.schema([("event_type", pa.string()), ("event_date", pa.string()), ("event_hour", pa.string())]),
+    pa.schema(
+        [("event_type", pa.string()), ("event_date", pa.string()), ("event_hour", pa.string())]
+    ),
     segment_encoding="none",
 )
 _SORT = [("user_id", "ascending"), ("created_at", "ascending"), ("event_id", "ascending")]
@@ -90,7 +92,9 @@ def _lake_scanner(storage: StorageResource, lake_keys: list[str]) -> ds.Scanner:
     )
     # Files written before the lake had user_id read it as null and are not copied.
     return dataset.scanner(
-        columns=COPY_SCHEMA.names, filter=pc.field("user_id").is_valid(), batch_size=SPILL_BATCH_ROWS
+        columns=COPY_SCHEMA.names,
+        filter=pc.field("user_id").is_valid(),
+        batch_size=SPILL_BATCH_ROWS,
     )
 
 
@@ -109,7 +113,9 @@ def _batches(scanner: ds.Scanner, rows: int) -> Iterator[pa.Table]:
         yield pa.Table.from_batches(pending)
 
 
-def spill_by_bucket(storage: StorageResource, lake_keys: list[str], buckets: int, workdir: Path) -> dict[int, Path]:
+def spill_by_bucket(
+    storage: StorageResource, lake_keys: list[str], buckets: int, workdir: Path
+) -> dict[int, Path]:
     """The date's rows with a user_id, one local Parquet file per bucket (unsorted)."""
     writers: dict[int, pq.ParquetWriter] = {}
     paths: dict[int, Path] = {}
@@ -120,11 +126,17 @@ def spill_by_bucket(storage: StorageResource, lake_keys: list[str], buckets: int
             table = table.append_column("_bucket", bucket_ids).sort_by("_bucket")
             starts = pc.run_end_encode(table.column("_bucket").combine_chunks())
             offset = 0
-            for bucket, end in zip(starts.values.to_pylist(), starts.run_ends.to_pylist(), strict=True):
+            for bucket, end in zip(
+                starts.values.to_pylist(), starts.run_ends.to_pylist(), strict=True
+            ):
                 if bucket not in writers:
                     paths[bucket] = workdir / f"spill-{bucket:03d}.parquet"
-                    writers[bucket] = pq.ParquetWriter(paths[bucket], COPY_SCHEMA, compression="lz4")
-                writers[bucket].write_table(table.slice(offset, end - offset).drop_columns("_bucket"))
+                    writers[bucket] = pq.ParquetWriter(
+                        paths[bucket], COPY_SCHEMA, compression="lz4"
+                    )
+                writers[bucket].write_table(
+                    table.slice(offset, end - offset).drop_columns("_bucket")
+                )
                 offset = end
     finally:
         for writer in writers.values():
@@ -132,7 +144,9 @@ def spill_by_bucket(storage: StorageResource, lake_keys: list[str], buckets: int
     return paths
 
 
-def write_bucket_file(spill: Path, target: Path, row_group_rows: int = ROW_GROUP_ROWS) -> tuple[int, int]:
+def write_bucket_file(
+    spill: Path, target: Path, row_group_rows: int = ROW_GROUP_ROWS
+) -> tuple[int, int]:
     """Sort one bucket's rows and write its copy file; returns (rows, distinct users)."""
     table = pq.read_table(spill).sort_by(_SORT)
     pq.write_table(table, target, row_group_size=row_group_rows, **_WRITE_OPTIONS)
@@ -147,7 +161,9 @@ def _previous_files(storage: StorageResource, event_date: str) -> tuple[list[str
     return body.get("files", []), bool(body.get("complete"))
 
 
-def _write_date_manifest(storage: StorageResource, event_date: str, files: list[str], complete: bool, **extra):
+def _write_date_manifest(
+    storage: StorageResource, event_date: str, files: list[str], complete: bool, **extra
+):
     body = {"event_date": event_date, "complete": complete, "files": sorted(files), **extra}
     storage.put_bytes(date_manifest_key(event_date), json.dumps(body, indent=1).encode())
 
@@ -172,7 +188,9 @@ def copy_date(
         # No record of earlier runs (first run, or a copy written before manifests): any
         # bucket may hold a file of this date.
         previous = [file_key(bucket, event_date) for bucket in range(buckets)]
-    _write_date_manifest(storage, event_date, sorted(set(previous) | set(planned.values())), complete=False)
+    _write_date_manifest(
+        storage, event_date, sorted(set(previous) | set(planned.values())), complete=False
+    )
     for bucket, spill in sorted(spills.items()):
         target = workdir / f"bucket-{bucket:03d}.parquet"
         rows, users = write_bucket_file(spill, target, row_group_rows)

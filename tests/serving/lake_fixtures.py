@@ -39,17 +39,27 @@ TOKENS = parse_tokens(TOKENS_JSON, "test tokens")
 MART_DDL = """
 CREATE SCHEMA IF NOT EXISTS engagement;
 CREATE TABLE IF NOT EXISTS engagement.user_daily_activity (
-    user_id text NOT NULL, event_date date NOT NULL, event_type text NOT NULL, events bigint NOT NULL,
+    user_id text NOT NULL, event_date date NOT NULL, event_type text NOT NULL,
+    events bigint NOT NULL,
     first_event_at timestamptz NOT NULL, last_event_at timestamptz NOT NULL,
     PRIMARY KEY (user_id, event_date, event_type)
 )
 """
 
 
-def build_lake(storage: StorageResource, events: int, hours: int, users: int, seed: int = 3) -> None:
+def build_lake(
+    storage: StorageResource, events: int, hours: int, users: int, seed: int = 3
+) -> None:
     generate_events(
-        storage, events=events, start=START, hours=hours, types=25, files_per_hour=2,
-        late_rate=0.05, users=users, seed=seed,
+        storage,
+        events=events,
+        start=START,
+        hours=hours,
+        types=25,
+        files_per_hour=2,
+        late_rate=0.05,
+        users=users,
+        seed=seed,
     )
     for _ in ingest_hours(storage, [START + timedelta(hours=h) for h in range(hours)]):
         pass
@@ -65,7 +75,14 @@ def build_copy(storage: StorageResource, dates: list[str], buckets: int = 8) -> 
     files = lake_files_by_date(storage, dates)
     with tempfile.TemporaryDirectory() as tmp:
         for event_date in dates:
-            copy_date(storage, event_date, files[event_date], buckets, Path(tmp) / event_date, row_group_rows=64)
+            copy_date(
+                storage,
+                event_date,
+                files[event_date],
+                buckets,
+                Path(tmp) / event_date,
+                row_group_rows=64,
+            )
 
 
 def lake_rows(storage: StorageResource) -> list[tuple]:
@@ -75,7 +92,10 @@ def lake_rows(storage: StorageResource) -> list[tuple]:
     fs, base = storage.arrow_filesystem()
     keys = [o.key for o in storage.list_objects("lake/events/") if o.key.endswith(".parquet")]
     dataset = ds.dataset(
-        [f"{base}/{k}" for k in keys], filesystem=fs, format="parquet", partitioning="hive",
+        [f"{base}/{k}" for k in keys],
+        filesystem=fs,
+        format="parquet",
+        partitioning="hive",
         partition_base_dir=f"{base}/lake/events",
     )
     con = duckdb.connect()
@@ -99,10 +119,16 @@ def fill_mart(postgres_url: str, rows: list[tuple]) -> None:
         conn.execute("TRUNCATE engagement.user_daily_activity")
         with conn.cursor().copy("COPY engagement.user_daily_activity FROM STDIN") as copy:
             for (user_id, event_date, event_type), (events, first, last) in groups.items():
-                copy.write_row((
-                    user_id, event_date, event_type, events,
-                    datetime.fromtimestamp(first / 1000, UTC), datetime.fromtimestamp(last / 1000, UTC),
-                ))
+                copy.write_row(
+                    (
+                        user_id,
+                        event_date,
+                        event_type,
+                        events,
+                        datetime.fromtimestamp(first / 1000, UTC),
+                        datetime.fromtimestamp(last / 1000, UTC),
+                    )
+                )
 
 
 def expected_daily(rows: list[tuple], user_id: str) -> dict[str, Counter]:
@@ -125,7 +151,9 @@ class ServedApp:
     def __init__(self, app):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> ServedApp:

@@ -15,7 +15,9 @@ AUTH = {"Authorization": f"Bearer {HISTORY_TOKEN}"}
 def iso(ms: int) -> str:
     from datetime import UTC, datetime
 
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    return (
+        datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    )
 
 
 def all_pages(api, user_id: str, **query) -> tuple[list[dict], int]:
@@ -35,11 +37,16 @@ def all_pages(api, user_id: str, **query) -> tuple[list[dict], int]:
 def expected(rows, user_id, first=None, last=None, event_type=None) -> list[dict]:
     return [
         {
-            "event_id": r[1], "event_type": r[2], "created_at": iso(r[3]),
-            "attributes": json.loads(r[4]), "meta": json.loads(r[5]),
+            "event_id": r[1],
+            "event_type": r[2],
+            "created_at": iso(r[3]),
+            "attributes": json.loads(r[4]),
+            "meta": json.loads(r[5]),
         }
         for r in rows
-        if r[0] == user_id and (first is None or r[6] >= first) and (last is None or r[6] <= last)
+        if r[0] == user_id
+        and (first is None or r[6] >= first)
+        and (last is None or r[6] <= last)
         and (event_type is None or r[2] == event_type)
     ]
 
@@ -98,7 +105,9 @@ def test_rewriting_a_date_between_pages_changes_nothing_seen(api, served_lake, t
     # Every date is rewritten (the page's and the ones still to come) before the next pages.
     files = lake_files_by_date(storage, dates)
     for event_date in dates:
-        copy_date(storage, event_date, files[event_date], 8, tmp_path / event_date, row_group_rows=50)
+        copy_date(
+            storage, event_date, files[event_date], 8, tmp_path / event_date, row_group_rows=50
+        )
     rest, _ = all_pages(api, user_id, limit=10, cursor=first["next_cursor"])
     assert first["events"] + rest == want
 
@@ -111,7 +120,10 @@ def test_a_rerun_rewrites_exactly_its_date(served_lake):
     files = lake_files_by_date(storage, [target])
     with tempfile.TemporaryDirectory() as tmp:
         copy = copy_date(storage, target, files[target], 8, Path(tmp), row_group_rows=64)
-    after = {o.key: storage.backend.path(o.key).stat().st_mtime_ns for o in storage.list_objects("lake/events_by_user/")}
+    after = {
+        o.key: storage.backend.path(o.key).stat().st_mtime_ns
+        for o in storage.list_objects("lake/events_by_user/")
+    }
     assert set(after) == set(before)
     changed = {k for k in after if after[k] != before[k]}
     assert changed == {k for k in after if f"/event_date={target}/" in k}
@@ -122,7 +134,9 @@ def test_token_needs_the_history_scope(api, served_lake):
     path = "/v1/users/someone/events"
     assert api.get(path).status_code == 401
     assert api.get(path).headers["www-authenticate"] == "Bearer"
-    assert api.get(path, headers={"Authorization": "Bearer not-a-token-of-anyone"}).status_code == 401
+    assert (
+        api.get(path, headers={"Authorization": "Bearer not-a-token-of-anyone"}).status_code == 401
+    )
     assert api.get(path, headers={"Authorization": "Basic abc"}).status_code == 401
     denied = api.get(path, headers={"Authorization": "Bearer stats-token-0123456789abcdef"})
     assert denied.status_code == 403 and "history" in denied.json()["error"]

@@ -28,7 +28,9 @@ def test_stats_equal_an_independent_count_zero_filled(api, served_lake):
     daily = expected_daily(rows, user_id)
     end = date.fromisoformat(dates[-1]) + timedelta(days=2)  # two empty days at the end
     days = (end - date.fromisoformat(dates[0])).days + 1
-    response = api.get(f"/v1/users/{user_id}/stats", params={"days": days, "end": end.isoformat()}, headers=AUTH)
+    response = api.get(
+        f"/v1/users/{user_id}/stats", params={"days": days, "end": end.isoformat()}, headers=AUTH
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert [entry["date"] for entry in body["days"]] == [
@@ -54,7 +56,12 @@ def test_stats_type_filter_and_default_window(api, served_lake):
     ).json()
     assert len(body["days"]) == 7
     first = (date.fromisoformat(end) - timedelta(days=6)).isoformat()
-    want = sum(c for d, counts in daily.items() for t, c in counts.items() if t in chosen and first <= d <= end)
+    want = sum(
+        c
+        for d, counts in daily.items()
+        for t, c in counts.items()
+        if t in chosen and first <= d <= end
+    )
     assert body["totals"]["events"] == want
     assert set(body["totals"]["by_type"]) <= set(chosen)
     today = api.get(f"/v1/users/{user_id}/stats", headers=AUTH).json()
@@ -62,7 +69,9 @@ def test_stats_type_filter_and_default_window(api, served_lake):
 
 
 def test_unknown_user_stats_are_zeros(api):
-    body = api.get("/v1/users/nobody/stats", params={"days": 3, "end": "2025-03-01"}, headers=AUTH).json()
+    body = api.get(
+        "/v1/users/nobody/stats", params={"days": 3, "end": "2025-03-01"}, headers=AUTH
+    ).json()
     assert body["totals"] == {"events": 0, "by_type": {}}
     assert [d["events"] for d in body["days"]] == [0, 0, 0]
 
@@ -72,11 +81,17 @@ def test_stats_auth_and_bad_input(api):
     assert api.get(path).status_code == 401
     assert api.get(path, headers={"Authorization": f"Bearer {HISTORY_TOKEN}"}).status_code == 403
     for params, word in [
-        ({"days": "0"}, "days"), ({"days": "367"}, "days"), ({"days": "x"}, "days"),
-        ({"end": "2025-02-30"}, "end"), ({"types": "a,,b"}, "types"),
+        ({"days": "0"}, "days"),
+        ({"days": "367"}, "days"),
+        ({"days": "x"}, "days"),
+        ({"end": "2025-02-30"}, "end"),
+        ({"types": "a,,b"}, "types"),
     ]:
         response = api.get(path, params=params, headers=AUTH)
-        assert response.status_code == 400 and word in response.json()["error"], (params, response.text)
+        assert response.status_code == 400 and word in response.json()["error"], (
+            params,
+            response.text,
+        )
     assert api.get(path, params={"days": "366"}, headers=AUTH).status_code == 200
 
 
@@ -101,4 +116,6 @@ def test_stats_before_the_mart_exists_is_a_clear_503(served_lake, postgres_datab
 def test_openapi_docs_are_served(api):
     assert api.get("/docs").status_code == 200
     spec = api.get("/openapi.json").json()
-    assert {"/health", "/v1/users/{user_id}/events", "/v1/users/{user_id}/stats"} <= set(spec["paths"])
+    assert {"/health", "/v1/users/{user_id}/events", "/v1/users/{user_id}/stats"} <= set(
+        spec["paths"]
+    )

@@ -19,11 +19,15 @@ from tests.events.conftest import event, hour, land, ms
 
 def lake_day(storage):
     """Two arrival hours of 2025-01-01: users a..e, one event without a user_id, one late."""
-    lines = [event(f"e{i}", "page.viewed", ms(hour(1, 10), i), user_id="abcde"[i % 5]) for i in range(40)]
+    lines = [
+        event(f"e{i}", "page.viewed", ms(hour(1, 10), i), user_id="abcde"[i % 5]) for i in range(40)
+    ]
     lines.append(event("anon", "page.viewed", ms(hour(1, 10), 50)))  # no user_id: not copied
     lines.append(event("num", "page.viewed", ms(hour(1, 10), 51), user_id=7))  # not a string
     land(storage, hour(1, 10), "f.jsonl", lines)
-    land(storage, hour(1, 11), "f.jsonl", [event("late", "order.paid", ms(hour(1, 2)), user_id="a")])
+    land(
+        storage, hour(1, 11), "f.jsonl", [event("late", "order.paid", ms(hour(1, 2)), user_id="a")]
+    )
     ingest_hour(storage, hour(1, 10))
     ingest_hour(storage, hour(1, 11))
 
@@ -66,7 +70,10 @@ def test_rerun_removes_buckets_it_no_longer_writes(storage):
     stale = file_key(unused, "2025-01-01")
     storage.put_bytes(stale, b"left by an earlier layout of the data")
     manifest = json.loads(storage.read_bytes(date_manifest_key("2025-01-01")))
-    storage.put_bytes(date_manifest_key("2025-01-01"), json.dumps({**manifest, "files": manifest["files"] + [stale]}).encode())
+    storage.put_bytes(
+        date_manifest_key("2025-01-01"),
+        json.dumps({**manifest, "files": manifest["files"] + [stale]}).encode(),
+    )
     other_day = file_key(unused, "2025-01-02")
     storage.put_bytes(other_day, b"another date: untouched")
     stats = copy(storage)

@@ -29,7 +29,9 @@ def test_history_on_s3_equals_the_lake(moto_endpoint, s3_bucket, serving_postgre
                 events, cursor = [], None
                 while True:
                     params = {"limit": 25, **({"cursor": cursor} if cursor else {})}
-                    body = client.get(f"/v1/users/{user_id}/events", params=params, headers=AUTH).json()
+                    body = client.get(
+                        f"/v1/users/{user_id}/events", params=params, headers=AUTH
+                    ).json()
                     events += body["events"]
                     if not (cursor := body["next_cursor"]):
                         break

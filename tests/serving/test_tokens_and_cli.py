@@ -50,7 +50,10 @@ def test_no_tokens_configured_is_a_clear_error():
 def test_tokens_from_secrets_manager(moto_endpoint):
     client = boto3.client("secretsmanager", endpoint_url=moto_endpoint, region_name="us-east-1")
     client.create_secret(Name="sluice/api-tokens", SecretString=TOKENS_JSON)
-    env = {"SLUICE_API_TOKENS_SECRET_ID": "sluice/api-tokens", "SLUICE_SECRETS_ENDPOINT_URL": moto_endpoint}
+    env = {
+        "SLUICE_API_TOKENS_SECRET_ID": "sluice/api-tokens",
+        "SLUICE_SECRETS_ENDPOINT_URL": moto_endpoint,
+    }
     assert load_tokens(env)[digest(BOTH_TOKEN)].team == "data"
     with pytest.raises(ApiTokenError, match="sluice/missing"):
         load_tokens({**env, "SLUICE_API_TOKENS_SECRET_ID": "sluice/missing"})
@@ -60,15 +63,19 @@ def test_sluice_api_serves_and_never_logs_tokens(served_lake, serving_postgres, 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
     env.update(
-        SLUICE_STORAGE_URL=served_lake[0].resolved_url, SLUICE_POSTGRES_URL=serving_postgres,
+        SLUICE_STORAGE_URL=served_lake[0].resolved_url,
+        SLUICE_POSTGRES_URL=serving_postgres,
         SLUICE_API_TOKENS=TOKENS_JSON,
     )
     log = tmp_path / "api.log"
     script = Path(sys.executable).parent / "sluice-api"
     with open(log, "wb") as out:
         server = subprocess.Popen(
-            [str(script), "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
-            stdout=out, stderr=subprocess.STDOUT,
+            [str(script), "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 30
@@ -82,7 +89,9 @@ def test_sluice_api_serves_and_never_logs_tokens(served_lake, serving_postgres, 
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
         for token in (BOTH_TOKEN, "wrong-token-abcdefghijklmnop"):
-            httpx.get(f"{base}/v1/users/someone/events", headers={"Authorization": f"Bearer {token}"})
+            httpx.get(
+                f"{base}/v1/users/someone/events", headers={"Authorization": f"Bearer {token}"}
+            )
     finally:
         server.terminate()
         server.wait(timeout=15)
@@ -95,6 +104,12 @@ def test_sluice_api_without_tokens_fails_with_one_line(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
     env.update(SLUICE_STORAGE_URL=str(tmp_path), SLUICE_POSTGRES_URL="postgresql://x@127.0.0.1:1/x")
     script = Path(sys.executable).parent / "sluice-api"
-    done = subprocess.run([str(script), "--port", str(free_port())], env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [str(script), "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert "SLUICE_API_TOKENS" in done.stderr and "Traceback" not in done.stderr

@@ -33,7 +33,8 @@ WORKERS = int(os.environ.get("SLUICE_BENCH_SERVING_WORKERS", "2"))  # uvicorn pr
 MART_DDL = """
 CREATE SCHEMA IF NOT EXISTS engagement;
 CREATE TABLE IF NOT EXISTS engagement.user_daily_activity (
-    user_id text NOT NULL, event_date date NOT NULL, event_type text NOT NULL, events bigint NOT NULL,
+    user_id text NOT NULL, event_date date NOT NULL, event_type text NOT NULL,
+    events bigint NOT NULL,
     first_event_at timestamptz NOT NULL, last_event_at timestamptz NOT NULL,
     PRIMARY KEY (user_id, event_date, event_type)
 )
@@ -64,7 +65,9 @@ async def _load(base: str, paths: list[str], seconds: float) -> dict:
     errors = 0
     headers = {"Authorization": f"Bearer {TOKEN}"}
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(
+        base_url=base, headers=headers, limits=limits, timeout=60
+    ) as client:
         deadline = time.perf_counter() + seconds
 
         async def worker(offset: int):
@@ -80,7 +83,11 @@ async def _load(base: str, paths: list[str], seconds: float) -> dict:
         began = time.perf_counter()
         await asyncio.gather(*(worker(n) for n in range(CONCURRENCY)))
         elapsed = time.perf_counter() - began
-    return {**percentiles(latencies), "requests_per_s": round(len(latencies) / elapsed, 1), "errors": errors}
+    return {
+        **percentiles(latencies),
+        "requests_per_s": round(len(latencies) / elapsed, 1),
+        "errors": errors,
+    }
 
 
 def _alternative(storage_root: Path, users: list[str]) -> dict:
@@ -89,7 +96,8 @@ def _alternative(storage_root: Path, users: list[str]) -> dict:
 
     glob = str(storage_root / "lake" / "events" / "**" / "*.parquet")
     sql = (
-        "SELECT event_id, event_type, created_at, attributes, meta FROM read_parquet(?, hive_partitioning=true) "
+        "SELECT event_id, event_type, created_at, attributes, meta "
+        "FROM read_parquet(?, hive_partitioning=true) "
         "WHERE user_id = ? ORDER BY created_at, event_id LIMIT 100"
     )
     base = duckdb.connect()
@@ -105,7 +113,11 @@ def _alternative(storage_root: Path, users: list[str]) -> dict:
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         latencies = list(pool.map(one, users))
     elapsed = time.perf_counter() - began
-    return {**percentiles(latencies), "requests_per_s": round(len(latencies) / elapsed, 2), "errors": 0}
+    return {
+        **percentiles(latencies),
+        "requests_per_s": round(len(latencies) / elapsed, 2),
+        "errors": 0,
+    }
 
 
 def _fill_mart(rows: list[tuple], postgres_url: str) -> float:
@@ -127,11 +139,15 @@ def _serve(storage_root: Path, postgres_url: str) -> tuple[subprocess.Popen, str
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
     env.update(
-        SLUICE_STORAGE_URL=str(storage_root), SLUICE_POSTGRES_URL=postgres_url,
+        SLUICE_STORAGE_URL=str(storage_root),
+        SLUICE_POSTGRES_URL=postgres_url,
         SLUICE_API_TOKENS=json.dumps({TOKEN: {"team": "bench", "scopes": ["history", "stats"]}}),
     )
     script = Path(sys.executable).parent / "sluice-api"
-    server = subprocess.Popen([str(script), "--port", str(port), "--log-level", "warning", "--workers", str(WORKERS)], env=env)
+    server = subprocess.Popen(
+        [str(script), "--port", str(port), "--log-level", "warning", "--workers", str(WORKERS)],
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -152,7 +168,10 @@ def run(workdir: Path) -> tuple[dict, str]:
     from tools.bench.serving_lake import build_lake
     from tools.embedded_postgres import create_database, drop_database
 
-    server_url = os.environ.get("SLUICE_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+    server_url = (
+        os.environ.get("SLUICE_TEST_POSTGRES_URL")
+        or "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
     root = workdir / "storage"
     storage = StorageResource(url=str(root))
     began = time.perf_counter()
@@ -165,7 +184,9 @@ def run(workdir: Path) -> tuple[dict, str]:
     copies = []
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         for event_date in lake["dates"]:
-            copies.append(copy_date(storage, event_date, files[event_date], buckets, Path(tmp) / event_date))
+            copies.append(
+                copy_date(storage, event_date, files[event_date], buckets, Path(tmp) / event_date)
+            )
     copy_seconds = sum(c.seconds for c in copies)
     copy_bytes = sum(c.bytes_written for c in copies)
 
@@ -177,10 +198,16 @@ def run(workdir: Path) -> tuple[dict, str]:
         try:
             rng = random.Random(7)
             active = lake["active_users"]
-            users = [active[rng.randrange(len(active) // 2)] for _ in range(2000)]  # the active half
+            users = [
+                active[rng.randrange(len(active) // 2)] for _ in range(2000)
+            ]  # the active half
             end = lake["dates"][-1]
-            history = asyncio.run(_load(base, [f"/v1/users/{u}/events?limit=100" for u in users], SECONDS))
-            stats = asyncio.run(_load(base, [f"/v1/users/{u}/stats?days=30&end={end}" for u in users], SECONDS))
+            history = asyncio.run(
+                _load(base, [f"/v1/users/{u}/events?limit=100" for u in users], SECONDS)
+            )
+            stats = asyncio.run(
+                _load(base, [f"/v1/users/{u}/stats?days=30&end={end}" for u in users], SECONDS)
+            )
         finally:
             server.terminate()
             server.wait(timeout=15)
@@ -189,12 +216,22 @@ def run(workdir: Path) -> tuple[dict, str]:
         drop_database(server_url, database)
 
     results = {
-        "events": lake["events"], "days": DAYS, "types": TYPES, "users": len(lake["active_users"]),
-        "lake_files": lake["lake_files"], "lake_bytes": lake_bytes, "build_lake_seconds": round(build_seconds, 1),
-        "copy_seconds_per_day": round(copy_seconds / DAYS, 3), "copy_bytes_per_day": copy_bytes // DAYS,
-        "lake_bytes_per_day": lake_bytes // DAYS, "mart_fill_seconds": round(mart_seconds, 1),
-        "history": history, "history_alternative": alternative, "stats": stats,
-        "load_average": os.getloadavg()[0], "workers": WORKERS,
+        "events": lake["events"],
+        "days": DAYS,
+        "types": TYPES,
+        "users": len(lake["active_users"]),
+        "lake_files": lake["lake_files"],
+        "lake_bytes": lake_bytes,
+        "build_lake_seconds": round(build_seconds, 1),
+        "copy_seconds_per_day": round(copy_seconds / DAYS, 3),
+        "copy_bytes_per_day": copy_bytes // DAYS,
+        "lake_bytes_per_day": lake_bytes // DAYS,
+        "mart_fill_seconds": round(mart_seconds, 1),
+        "history": history,
+        "history_alternative": alternative,
+        "stats": stats,
+        "load_average": os.getloadavg()[0],
+        "workers": WORKERS,
     }
     return results, markdown(results)
 
@@ -203,26 +240,33 @@ def markdown(r: dict) -> str:
     ratio = r["history_alternative"]["p99_ms"] / max(r["history"]["p99_ms"], 1e-9)
     rows = [
         ("history, API (one page of 100, random active users)", r["history"]),
-        ("history, alternative: DuckDB over the type/time lake, WHERE user_id", r["history_alternative"]),
+        (
+            "history, alternative: DuckDB over the type/time lake, WHERE user_id",
+            r["history_alternative"],
+        ),
         ("stats over 30 days, API (engagement.user_daily_activity)", r["stats"]),
     ]
-    table = "| request | requests | p50 ms | p95 ms | p99 ms | requests/s | errors |\n|---|---:|---:|---:|---:|---:|---:|\n"
+    table = "| request | requests | p50 ms | p95 ms | p99 ms | requests/s | errors |\n"
+    table += "|---|---:|---:|---:|---:|---:|---:|\n"
     table += "".join(
-        f"| {name} | {m['requests']} | {m['p50_ms']} | {m['p95_ms']} | {m['p99_ms']} | {m['requests_per_s']} | {m['errors']} |\n"
+        f"| {name} | {m['requests']} | {m['p50_ms']} | {m['p95_ms']} | {m['p99_ms']} "
+        f"| {m['requests_per_s']} | {m['errors']} |\n"
         for name, m in rows
     )
     stats_ok = r["stats"]["p99_ms"] < 25 and r["stats"]["requests_per_s"] >= 300
     return (
         f"## Serving API (issue 15)\n\n"
         f"{r['events']:,} events over {r['days']} days ({r['types']} types, {r['users']:,} users, "
-        f"{r['lake_files']:,} lake files, {r['lake_bytes'] / 2**20:.0f} MB), sluice-api ({r['workers']} uvicorn "
-        f"worker process(es)) and the load generator (httpx, concurrency 8) on this machine; load average "
-        f"{r['load_average']:.1f} at the end (other work shares the 2 cores).\n\n{table}\n"
+        f"{r['lake_files']:,} lake files, {r['lake_bytes'] / 2**20:.0f} MB), sluice-api "
+        f"({r['workers']} uvicorn worker process(es)) and the load generator (httpx, "
+        f"concurrency 8) on this machine; load average {r['load_average']:.1f} at the end "
+        f"(other work shares the 2 cores).\n\n{table}\n"
         f"History p99, alternative / API: **{ratio:.0f}x** (target >= 50x). Stats: p99 "
-        f"{r['stats']['p99_ms']} ms at {r['stats']['requests_per_s']} requests/s (target < 25 ms at "
-        f">= 300/s): {'met' if stats_ok else 'NOT met'}.\n\n"
-        f"The copy costs {r['copy_seconds_per_day']} s and {r['copy_bytes_per_day'] / 2**20:.1f} MB per "
-        f"day of lake ({r['lake_bytes_per_day'] / 2**20:.1f} MB of lake a day; 64 buckets).\n\n"
+        f"{r['stats']['p99_ms']} ms at {r['stats']['requests_per_s']} requests/s "
+        f"(target < 25 ms at >= 300/s): {'met' if stats_ok else 'NOT met'}.\n\n"
+        f"The copy costs {r['copy_seconds_per_day']} s and "
+        f"{r['copy_bytes_per_day'] / 2**20:.1f} MB per day of lake "
+        f"({r['lake_bytes_per_day'] / 2**20:.1f} MB of lake a day; 64 buckets).\n\n"
         "Scale: the issue asks for >= 3M events; building that lake here (one file per type, "
         "event hour and day) would take most of the 5-minute budget, so the default is "
         f"{r['events']:,} (`SLUICE_BENCH_SERVING_EVENTS` for more). What each number depends on: "

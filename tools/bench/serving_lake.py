@@ -26,10 +26,15 @@ HOUR_MS = 3_600_000
 
 def user_ids(count: int, seed: int) -> list[str]:
     rng = np.random.default_rng(seed)
-    return [str(uuid.UUID(bytes=bytes(b))) for b in rng.integers(0, 256, size=(count, 16), dtype=np.uint8)]
+    return [
+        str(uuid.UUID(bytes=bytes(b)))
+        for b in rng.integers(0, 256, size=(count, 16), dtype=np.uint8)
+    ]
 
 
-def build_lake(storage: StorageResource, events: int, days: int, types: int, users: int, seed: int = 1) -> dict:
+def build_lake(
+    storage: StorageResource, events: int, days: int, types: int, users: int, seed: int = 1
+) -> dict:
     """Write ``events`` events over ``days`` days; returns users (most active first) and sizes."""
     rng = np.random.default_rng(seed)
     population = user_ids(users, seed)
@@ -47,10 +52,18 @@ def build_lake(storage: StorageResource, events: int, days: int, types: int, use
         who = np.minimum((users * rng.random(per_day) ** 2).astype(np.int64), users - 1)
         np.add.at(counts, who, 1)
         kind = rng.choice(types, size=per_day, p=type_weights)
-        ids = [str(uuid.UUID(int=int(x))) for x in rng.integers(0, 2**63, size=per_day, dtype=np.int64)]
+        ids = [
+            str(uuid.UUID(int=int(x))) for x in rng.integers(0, 2**63, size=per_day, dtype=np.int64)
+        ]
         attributes = [
-            json.dumps({"user_id": population[u], "item_id": f"item-{(u * 7919 + i) % 50_000}",
-                        "note": "x" * 200, "n": i})
+            json.dumps(
+                {
+                    "user_id": population[u],
+                    "item_id": f"item-{(u * 7919 + i) % 50_000}",
+                    "note": "x" * 200,
+                    "n": i,
+                }
+            )
             for i, u in enumerate(who.tolist())
         ]
         meta = [f'{{"created_at":{c},"service":"svc"}}' for c in created.tolist()]
@@ -72,14 +85,21 @@ def build_lake(storage: StorageResource, events: int, days: int, types: int, use
         table = (
             table.append_column("event_type", pa.array([type_names[k] for k in kind.tolist()]))
             .append_column("event_date", pa.array([date] * per_day).dictionary_encode())
-            .append_column("event_hour", pa.array([f"{h:02d}" for h in hours.tolist()]).dictionary_encode())
+            .append_column(
+                "event_hour", pa.array([f"{h:02d}" for h in hours.tolist()]).dictionary_encode()
+            )
         )
         written: list[str] = []
         ds.write_dataset(
-            table, f"{base}/lake/events", filesystem=fs, format="parquet",
+            table,
+            f"{base}/lake/events",
+            filesystem=fs,
+            format="parquet",
             partitioning=ds.HivePartitioning(PARTITION_SCHEMA, segment_encoding="none"),
-            basename_template=f"{date}-bench-{{i}}.parquet", existing_data_behavior="overwrite_or_ignore",
-            max_partitions=1 << 20, max_open_files=4096,
+            basename_template=f"{date}-bench-{{i}}.parquet",
+            existing_data_behavior="overwrite_or_ignore",
+            max_partitions=1 << 20,
+            max_open_files=4096,
             file_visitor=lambda f: written.append(f.path[len(base) + 1 :]),
             file_options=ds.ParquetFileFormat().make_write_options(compression="zstd"),
         )
@@ -88,12 +108,19 @@ def build_lake(storage: StorageResource, events: int, days: int, types: int, use
             hour_files.setdefault(START + timedelta(days=day, hours=hour), []).append(key)
     for hour, keys in hour_files.items():
         body = {"arrival_hour": hour.isoformat(), "complete": True, "lake_files": sorted(keys)}
-        storage.put_bytes(f"state/events/manifests/{hour:%Y-%m-%dT%H}.json", json.dumps(body).encode())
+        storage.put_bytes(
+            f"state/events/manifests/{hour:%Y-%m-%dT%H}.json", json.dumps(body).encode()
+        )
     order = np.argsort(-counts)
     active = [population[i] for i in order.tolist() if counts[i] > 0]
     dates = [f"{START + timedelta(days=d):%Y-%m-%d}" for d in range(days)]
-    return {"active_users": active, "dates": dates, "events": per_day * days, "mart_rows": mart,
-            "lake_files": sum(len(k) for k in hour_files.values())}
+    return {
+        "active_users": active,
+        "dates": dates,
+        "events": per_day * days,
+        "mart_rows": mart,
+        "lake_files": sum(len(k) for k in hour_files.values()),
+    }
 
 
 def _mart_rows(who, kind, created, population, type_names, date) -> list[tuple]:
@@ -106,8 +133,14 @@ def _mart_rows(who, kind, created, population, type_names, date) -> list[tuple]:
     rows = []
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
         user, event_type = divmod(int(key[start]), len(type_names))
-        rows.append((
-            population[user], date, type_names[event_type], end - start,
-            datetime.fromtimestamp(created[start] / 1000, UTC), datetime.fromtimestamp(created[end - 1] / 1000, UTC),
-        ))
+        rows.append(
+            (
+                population[user],
+                date,
+                type_names[event_type],
+                end - start,
+                datetime.fromtimestamp(created[start] / 1000, UTC),
+                datetime.fromtimestamp(created[end - 1] / 1000, UTC),
+            )
+        )
     return rows

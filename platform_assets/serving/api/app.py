@@ -32,7 +32,9 @@ class Serving:
 
 
 def _error(status: int, message: str, headers: dict | None = None) -> Response:
-    return Response(orjson.dumps({"error": message}), status, headers, media_type="application/json")
+    return Response(
+        orjson.dumps({"error": message}), status, headers, media_type="application/json"
+    )
 
 
 def create_app(
@@ -44,8 +46,15 @@ def create_app(
     storage = storage or StorageResource()
     postgres_url = postgres_url or os.environ.get(POSTGRES_URL_VARIABLE)
     if not postgres_url:
-        raise ValueError(f"{POSTGRES_URL_VARIABLE} is not set: the stats route reads the engagement mart there")
-    serving = Serving(storage, HistoryReader(storage), StatsReader(postgres_url), tokens if tokens is not None else load_tokens())
+        raise ValueError(
+            f"{POSTGRES_URL_VARIABLE} is not set: the stats route reads the engagement mart there"
+        )
+    serving = Serving(
+        storage,
+        HistoryReader(storage),
+        StatsReader(postgres_url),
+        tokens if tokens is not None else load_tokens(),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -22,14 +22,17 @@ def require_scope(scope: str):
     """A dependency that admits a token holding ``scope`` and returns its grant."""
 
     def check(
-        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> TokenGrant:
         grants: dict[str, TokenGrant] = request.app.state.serving.tokens
         grant = grants.get(digest(credentials.credentials)) if credentials else None
         if grant is None:
             raise AuthError(401, "missing or unknown bearer token (Authorization: Bearer <token>)")
         if scope not in grant.scopes:
-            raise AuthError(403, f"the token of team {grant.team} does not hold the {scope!r} scope")
+            raise AuthError(
+                403, f"the token of team {grant.team} does not hold the {scope!r} scope"
+            )
         return grant
 
     return check

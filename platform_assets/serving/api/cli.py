@@ -13,7 +13,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--log-level", default="info")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (one per core)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes (one per core)"
+    )
     args = parser.parse_args(argv)
 
     import uvicorn
@@ -31,8 +33,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.workers > 1:
         del app
         uvicorn.run(
-            "platform_assets.serving.api.app:create_app", factory=True, workers=args.workers,
-            host=args.host, port=args.port, log_level=args.log_level,
+            "platform_assets.serving.api.app:create_app",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
         )
     else:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)

@@ -29,7 +29,9 @@ def query_fingerprint(*parts: str | None) -> str:
 
 
 def encode(position: Position, fingerprint: str) -> str:
-    body = json.dumps([position.created_at_ms, position.event_id, fingerprint], separators=(",", ":"))
+    body = json.dumps(
+        [position.created_at_ms, position.event_id, fingerprint], separators=(",", ":")
+    )
     return base64.urlsafe_b64encode(body.encode()).decode().rstrip("=")
 
 
@@ -39,7 +41,9 @@ def decode(cursor: str, fingerprint: str) -> Position:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created_at_ms, event_id, query = json.loads(raw)
-        valid = isinstance(created_at_ms, int) and isinstance(event_id, str) and isinstance(query, str)
+        valid = (
+            isinstance(created_at_ms, int) and isinstance(event_id, str) and isinstance(query, str)
+        )
     except (ValueError, TypeError):
         valid = False
     if not valid:

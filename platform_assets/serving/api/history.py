@@ -32,7 +32,8 @@ _PAGE_SQL = """
 SELECT event_id, event_type, epoch_ms(created_at) AS created_ms, attributes, meta
 FROM {source}
 WHERE user_id = $1
-  AND (created_at > make_timestamptz($2 * 1000) OR (created_at = make_timestamptz($2 * 1000) AND event_id > $3))
+  AND (created_at > make_timestamptz($2 * 1000)
+       OR (created_at = make_timestamptz($2 * 1000) AND event_id > $3))
   AND ($4::VARCHAR IS NULL OR event_type = $4)
 ORDER BY created_at, event_id
 LIMIT $5
@@ -71,8 +72,10 @@ class HistoryReader:
             self._buckets = read_buckets(self.storage)
         return self._buckets
 
-    def dated_keys(self, user_id: str, first: str | None, last: str | None) -> list[tuple[str, str]]:
-        """(event date, key) of the user's bucket files from ``first`` to ``last``, in date order."""
+    def dated_keys(
+        self, user_id: str, first: str | None, last: str | None
+    ) -> list[tuple[str, str]]:
+        """(event date, key) of the user's bucket files, ``first`` to ``last``, in date order."""
         buckets = self.buckets()
         if buckets is None:
             return []
@@ -99,7 +102,9 @@ class HistoryReader:
     ) -> list[HistoryEvent]:
         """Up to ``limit`` events of the user, oldest first, strictly after ``after``."""
         if after is not None:
-            after_date = datetime.fromtimestamp(after.created_at_ms // 1000, UTC).strftime("%Y-%m-%d")
+            after_date = datetime.fromtimestamp(after.created_at_ms // 1000, UTC).strftime(
+                "%Y-%m-%d"
+            )
             first = max(first, after_date) if first else after_date
         keys = [key for _, key in self.dated_keys(user_id, first, last)]
         position = after or Position(-(10**14), "")  # before any event (year -1200)
@@ -113,11 +118,19 @@ class HistoryReader:
             while start < len(keys) and len(events) < limit:
                 paths = [f"{base}/{key}" for key in keys[start : start + step]]
                 start, step = start + step, step * 2
-                params = [user_id, position.created_at_ms, position.event_id, event_type, limit - len(events)]
+                params = [
+                    user_id,
+                    position.created_at_ms,
+                    position.event_id,
+                    event_type,
+                    limit - len(events),
+                ]
                 if local:
                     rows = cursor.execute(_LOCAL_SQL, [*params, paths]).fetchall()
                 else:
-                    cursor.register("copy_files", ds.dataset(paths, format="parquet", filesystem=fs))
+                    cursor.register(
+                        "copy_files", ds.dataset(paths, format="parquet", filesystem=fs)
+                    )
                     rows = cursor.execute(_DATASET_SQL, params).fetchall()
                     cursor.unregister("copy_files")
                 events.extend(HistoryEvent(*row) for row in rows)

@@ -26,7 +26,9 @@ async def health(request: Request) -> Response:
     serving = request.app.state.serving
     failing = {}
     try:
-        await run_in_threadpool(lambda: next(iter(serving.storage.list_objects(PREFIX, limit=1)), None))
+        await run_in_threadpool(
+            lambda: next(iter(serving.storage.list_objects(PREFIX, limit=1)), None)
+        )
     except Exception as err:  # noqa: BLE001 - any failure means unavailable
         failing["storage"] = type(err).__name__
     try:
@@ -43,7 +45,9 @@ def user_events(
     request: Request,
     user_id: str,
     _grant: HistoryGrant,
-    start: Annotated[str | None, Query(description="first event date, YYYY-MM-DD (inclusive)")] = None,
+    start: Annotated[
+        str | None, Query(description="first event date, YYYY-MM-DD (inclusive)")
+    ] = None,
     end: Annotated[str | None, Query(description="last event date, YYYY-MM-DD (inclusive)")] = None,
     type: Annotated[str | None, Query(description="only events of this type")] = None,
     limit: Annotated[str | None, Query(description="events per page, 1..1000, default 100")] = None,
@@ -60,13 +64,17 @@ def user_events(
     except paging.CursorError as err:
         raise params.BadRequest(str(err)) from None
     # One more than the page: whether another page exists without a second query.
-    events = request.app.state.serving.history.page(user_id, first_s, last_s, event_type, after, size + 1)
+    events = request.app.state.serving.history.page(
+        user_id, first_s, last_s, event_type, after, size + 1
+    )
     more = len(events) > size
     events = events[:size]
     next_cursor = None
     if more:
         last_event = events[-1]
-        next_cursor = paging.encode(paging.Position(last_event.created_at_ms, last_event.event_id), fingerprint)
+        next_cursor = paging.encode(
+            paging.Position(last_event.created_at_ms, last_event.event_id), fingerprint
+        )
     return json_response(
         {
             "user_id": user_id,
@@ -92,8 +100,12 @@ async def user_stats(
     user_id: str,
     _grant: StatsGrant,
     days: Annotated[str | None, Query(description="window length, 1..366, default 7")] = None,
-    end: Annotated[str | None, Query(description="last date of the window, default today (UTC)")] = None,
-    types: Annotated[str | None, Query(description="comma-separated event types (default: all)")] = None,
+    end: Annotated[
+        str | None, Query(description="last date of the window, default today (UTC)")
+    ] = None,
+    types: Annotated[
+        str | None, Query(description="comma-separated event types (default: all)")
+    ] = None,
 ) -> Response:
     user_id = params.user_id(user_id)
     window_days = params.bounded_int("days", days, params.DEFAULT_DAYS, 1, params.MAX_DAYS)

@@ -35,7 +35,11 @@ class StatsReader:
     def __init__(self, postgres_url: str, pool_size: int = 8):
         # min_size=0: the API starts (and /health answers) while Postgres is down.
         self.pool = AsyncConnectionPool(
-            postgres_url, min_size=0, max_size=pool_size, open=False, name="sluice-api",
+            postgres_url,
+            min_size=0,
+            max_size=pool_size,
+            open=False,
+            name="sluice-api",
             check=AsyncConnectionPool.check_connection,
         )
 
@@ -54,7 +58,9 @@ class StatsReader:
                 cursor = await conn.execute(_STATS_SQL, params, prepare=True)
                 rows = await cursor.fetchall()
         except psycopg.errors.UndefinedTable:
-            raise MartMissingError(f"{MART_TABLE} does not exist yet: materialize the engagement marts") from None
+            raise MartMissingError(
+                f"{MART_TABLE} does not exist yet: materialize the engagement marts"
+            ) from None
         return window(rows, first, days)
 
     async def close(self) -> None:
@@ -72,7 +78,9 @@ def window(rows, first: date, days: int) -> dict:
     for offset in range(days):
         day = first + timedelta(days=offset)
         by_type = dict(sorted(by_date.get(day, {}).items()))
-        entries.append({"date": day.isoformat(), "events": sum(by_type.values()), "by_type": by_type})
+        entries.append(
+            {"date": day.isoformat(), "events": sum(by_type.values()), "by_type": by_type}
+        )
     return {
         "start": first.isoformat(),
         "end": (first + timedelta(days=days - 1)).isoformat(),
