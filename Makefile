@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install lock dev test demo bench lint clean prod-local deploy-check
+.PHONY: install lock dev serve test demo bench lint clean prod-local deploy-check
 
 install: $(VENV)/.installed
 
@@ -25,6 +25,11 @@ lock:
 ## dagster dev on embedded defaults: UI on http://127.0.0.1:3000, sensors running
 dev: install
 	$(BIN)/python -m tools.dev_server
+
+## the serving API alone on http://127.0.0.1:8000 (docs at /docs; SLUICE_API_PORT); reads
+## SLUICE_STORAGE_URL and SLUICE_POSTGRES_URL; a development token unless SLUICE_API_TOKENS is set
+serve: install
+	$(BIN)/python -m tools.dev_api
 
 ## the whole test suite against real services (moto, Postgres, a real Dagster instance)
 test: install

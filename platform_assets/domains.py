@@ -15,6 +15,7 @@ from platform_assets.customers import definitions as customers
 from platform_assets.events import definitions as events
 from platform_assets.logins import definitions as logins
 from platform_assets.people import definitions as people
+from platform_assets.serving import definitions as serving
 from resources.postgres import PostgresResource
 from resources.queue import LoginQueueResource
 from resources.secrets import PiiKeysResource
@@ -39,5 +40,6 @@ def domain_definitions() -> Definitions:
         ml.iris_defs,
         customers.customers_defs,
         catalog.catalog_defs,
+        serving.serving_defs,
         Definitions(sensors=ALL_SENSORS, schedules=ALL_SCHEDULES, resources=build_resources()),
     )

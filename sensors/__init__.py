@@ -11,6 +11,7 @@ from sensors.events import raw_events_sensor
 from sensors.logins import login_files_sensor, login_queue_sensor
 from sensors.ml import iris_automation_sensor
 from sensors.people import person_files_sensor
+from sensors.serving import events_by_user_sensor
 
 ALL_SENSORS = [
     raw_events_sensor,
@@ -20,5 +21,6 @@ ALL_SENSORS = [
     customer_files_sensor,
     iris_automation_sensor,
     catalog_automation_sensor,
+    events_by_user_sensor,
 ]
 ALL_SCHEDULES = [customers_schedule]

@@ -84,7 +84,7 @@ def processes_using(data_dir: Path) -> list:
 
 
 def test_dev_server_serves_with_sensors_running_and_stops_cleanly_on_sigterm(tmp_path):
-    port, pg_port = free_port(), free_port()
+    port, pg_port, api_port = free_port(), free_port(), free_port()
     home, pg_data = tmp_path / "dagster_home", tmp_path / "postgres"
     keys_path = tmp_path / "dev-pii-keys.json"
     jobs_dir = tmp_path / "jobs"
@@ -99,6 +99,8 @@ def test_dev_server_serves_with_sensors_running_and_stops_cleanly_on_sigterm(tmp
         SLUICE_JOBS_DIR=str(jobs_dir),
         SLUICE_CATALOG_PATH=str(tmp_path / "catalog" / "lake.duckdb"),
         SLUICE_POSTGRES_PORT=str(pg_port),
+        SLUICE_API_PORT=str(api_port),
+        SLUICE_DEV_API_TOKEN_PATH=str(tmp_path / "dev-api-token"),
     )
     log_path = tmp_path / "dev_server.log"
     started = time.monotonic()
@@ -160,8 +162,26 @@ def test_dev_server_serves_with_sensors_running_and_stops_cleanly_on_sigterm(tmp
         with psycopg.connect(dagster_url.replace("+psycopg2", "", 1)) as conn:
             assert conn.execute("select count(*) from runs where status = 'SUCCESS'").fetchone()[0] >= 1
 
+        # The serving API runs next to the UI and takes the development token.
+        token = (tmp_path / "dev-api-token").read_text().strip()
+        health, deadline = None, time.monotonic() + 60
+        while health is None and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{api_port}/health", timeout=30) as response:
+                    health = json.loads(response.read())
+            except OSError:
+                time.sleep(0.5)
+        assert health == {"status": "ok"}, log_path.read_text()
+        history = urllib.request.Request(
+            f"http://127.0.0.1:{api_port}/v1/users/someone/events",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        with urllib.request.urlopen(history, timeout=30) as response:
+            assert json.loads(response.read())["events"] == []
+
         children = psutil.Process(launcher.pid).children(recursive=True)
         assert any("dagster" in " ".join(p.cmdline()) for p in children)
+        assert any("sluice-api" in " ".join(p.cmdline()) for p in children)
         postgres = processes_using(pg_data)
         assert postgres, "embedded Postgres is not running"
 
@@ -175,6 +195,7 @@ def test_dev_server_serves_with_sensors_running_and_stops_cleanly_on_sigterm(tmp
     assert not alive, f"left running: {alive}\n{log_path.read_text()}"
     assert not processes_using(pg_data)
     output = log_path.read_text()
-    assert "DEVELOPMENT KEYS" in output
+    assert "DEVELOPMENT KEYS" in output and "DEVELOPMENT TOKEN" in output
+    assert token not in output
     for key in json.loads(keys_path.read_text()).values():
         assert key not in output

@@ -2,7 +2,8 @@
 
 Starts the project's own Postgres unless ``SLUICE_POSTGRES_URL`` points at a server, puts
 Dagster's instance storage in its own database on that server, creates development PII keys,
-then runs ``dagster dev`` as a child and stops everything on Ctrl-C or SIGTERM.
+then runs ``dagster dev`` as a child, and the serving API (``sluice-api``, tools/dev_api.py)
+as a second one, and stops everything on Ctrl-C or SIGTERM.
 
 Variables (all optional):
   DAGSTER_HOME                 default ``.sluice/dagster_home``; a dagster.yaml you wrote is kept
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Optional
 
 from resources.project_paths import PROJECT_ROOT, SLUICE_DIR
+from tools.dev_api import api_port, api_token_env, start_api, stop_api
 from tools.dev_setup import (
     HOST,
     DevServerError,
@@ -133,6 +135,7 @@ class _Stop(Exception):
 def run(env) -> int:
     started = time.monotonic()
     child: Optional[subprocess.Popen] = None
+    api: Optional[subprocess.Popen] = None
     stop_requested: dict[str, float] = {}
 
     def on_signal(signum, _frame):
@@ -157,11 +160,14 @@ def run(env) -> int:
         server, app_url, dagster_url = start_postgres(env)
         instance = prepare_dagster_home(home, dagster_url)
         key_env, key_note = pii_key_env(env)
+        token_env, token_note = api_token_env(env)
+        served_api_port = api_port(env)
 
         from resources.storage import DEFAULT_STORAGE_DIR
 
         child_env = dict(env)
         child_env.update(key_env)
+        child_env.update(token_env)
         child_env["DAGSTER_HOME"] = str(home)
         child_env["SLUICE_POSTGRES_URL"] = app_url
         child_env["SLUICE_DAGSTER_POSTGRES_URL"] = dagster_url
@@ -189,6 +195,12 @@ def run(env) -> int:
         child = subprocess.Popen(
             cmd, cwd=PROJECT_ROOT, env=child_env, preexec_fn=_child_setup, start_new_session=True
         )
+        if served_api_port:
+            api = start_api(child_env, served_api_port, log_level, _child_setup)
+            say(f"API:       http://{HOST}:{served_api_port}/docs (sluice-api)")
+            say(token_note.replace("PORT", str(served_api_port)))
+        else:
+            say("API:       not started: its port is in use; set SLUICE_API_PORT to a free port")
         ready = threading.Event()
         threading.Thread(
             target=announce_when_serving, args=(port, started, ready), daemon=True
@@ -204,6 +216,7 @@ def run(env) -> int:
                 say(f"dagster dev did not stop within {STOP_GRACE_SECONDS} s; killing it")
                 child.kill()
         ready.set()
+        stop_api(api)
         leftovers = stop_leftovers(child.pid)
         if leftovers:
             say(f"stopped {len(leftovers)} process(es) dagster dev left behind: {', '.join(leftovers)}")
@@ -225,6 +238,7 @@ def run(env) -> int:
         if child is not None and child.poll() is None:
             child.kill()
             child.wait()
+        stop_api(api, timeout=5)
         if server is not None:
             say("stopping embedded Postgres ...")
             server.stop()

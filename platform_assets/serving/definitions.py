@@ -1,0 +1,15 @@
+"""Everything the serving domain contributes to the code location (the API runs apart)."""
+
+from dagster import Definitions, define_asset_job
+
+from platform_assets.serving.assets import events_by_user
+
+# events_by_user_sensor (sensors/serving.py) starts it by name.
+events_by_user_job = define_asset_job(
+    "events_by_user_job",
+    selection=["events_by_user"],
+    partitions_def=events_by_user.partitions_def,
+    description="Rewrite event dates of the user-keyed copy of the lake.",
+)
+
+serving_defs = Definitions(assets=[events_by_user], jobs=[events_by_user_job])
