@@ -5,6 +5,7 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -86,15 +87,35 @@ def _counted(messages, progress, every: int = 5000) -> Iterator:
         progress.add(count % every)
 
 
-def _ingest_chunk(chunk, load, quarantine, keys, hour, result: HourResult, log) -> None:
-    validated = validate_messages(chunk)
-    refused = load.stage(_rows(validated.valid, keys, hour))
+def _stage_and_merge(load: UserLoginsLoad, rows: list[tuple]):
+    refused = load.stage(rows)
+    load.merge()
+    return refused
+
+
+def _record(chunk, validated, refused, quarantine, result: HourResult, log) -> None:
     rejected = validated.quarantined + _refused_logins(chunk, refused, log)
     quarantine.add(rejected)
     result.read += len(chunk)
     result.valid += len(validated.valid) - len(refused)
     result.quarantined += len(rejected)
     result.reasons.update(r for q in rejected for r in q.reasons)
+
+
+def _ingest_chunks(chunks, load, quarantine, keys, hour, result: HourResult, log) -> None:
+    """Validate and protect each batch (Python, one core) while Postgres stages and merges
+    the batch before it (another core). One loader thread: the connection is used by one
+    thread at a time and batches merge in file order."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="login-merge") as loader:
+        pending = None
+        for chunk in chunks:
+            validated = validate_messages(chunk)
+            rows = list(_rows(validated.valid, keys, hour))
+            if pending is not None:
+                _record(*pending[1:], pending[0].result(), quarantine, result, log)
+            pending = (loader.submit(_stage_and_merge, load, rows), chunk, validated)
+        if pending is not None:
+            _record(*pending[1:], pending[0].result(), quarantine, result, log)
 
 
 def _refused_logins(chunk, refused, log) -> list[QuarantinedLogin]:
@@ -129,8 +150,8 @@ def ingest_hour(
     with connection() as conn:
         load = UserLoginsLoad(conn)
         objects = list(storage.list_objects(hour_prefix(hour)))  # one hour's files
-        for chunk in _chunks(_hour_messages(objects, storage, result, progress, log), chunk_size):
-            _ingest_chunk(chunk, load, quarantine, keys, hour, result, log)
+        chunks = _chunks(_hour_messages(objects, storage, result, progress, log), chunk_size)
+        _ingest_chunks(chunks, load, quarantine, keys, hour, result, log)
         result.inserted = load.upsert()
         # Inside the transaction: if the quarantine cannot be written, no rows are committed.
         if quarantine.publish(storage):

@@ -43,11 +43,13 @@ def _reason(err: psycopg.Error) -> str:
 
 
 class UserLoginsLoad:
-    """Stage rows with :meth:`stage` (bounded memory: COPY streams them), then :meth:`upsert`."""
+    """Stage rows with :meth:`stage` (bounded memory: COPY streams them), :meth:`merge` them
+    batch by batch if wanted, then :meth:`upsert` once at the end."""
 
     def __init__(self, conn):
         self.conn = conn
         self.staged = 0
+        self.inserted = 0
         # Dropped explicitly after the upsert, so several loads can share one transaction.
         conn.execute(f"create temp table user_logins_staging as select {_COLUMN_LIST} from user_logins with no data")
 
@@ -82,8 +84,10 @@ class UserLoginsLoad:
         self._stage_isolating(rows[:middle], refused)
         self._stage_isolating(rows[middle:], refused)
 
-    def upsert(self) -> int:
-        """Insert the staged rows not yet in user_logins; return how many were new."""
+    def merge(self) -> int:
+        """Insert the rows staged so far that are not yet in user_logins, then empty the
+        staging table; return how many were new. Batches merged in file order keep the rule
+        "the first copy of a message wins"."""
         with self.conn.cursor() as cur:
             cur.execute(
                 f"""
@@ -95,5 +99,13 @@ class UserLoginsLoad:
                 """
             )
             inserted = cur.rowcount
-            cur.execute("drop table user_logins_staging")
+            cur.execute("truncate user_logins_staging")
+        self.inserted += inserted
         return inserted
+
+    def upsert(self) -> int:
+        """Merge what is still staged and drop the staging table; return how many rows all
+        merges inserted."""
+        self.merge()
+        self.conn.execute("drop table user_logins_staging")
+        return self.inserted
