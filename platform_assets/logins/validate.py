@@ -22,6 +22,7 @@ import orjson
 import pandas as pd
 import pandera.pandas as pa
 
+from platform_assets import ip_addresses
 from platform_assets.logins.app_version import VERSION_PATTERN, app_version_number
 from platform_assets.logins.messages import LoginMessage
 
@@ -31,9 +32,6 @@ FIELDS = (*REQUIRED_FIELDS, "locale")
 MAX_LENGTH = {"user_id": 128, "device_type": 32, "ip": 64, "device_id": 256, "app_version": 32, "locale": 32}
 
 
-# A dotted quad exactly as ipaddress accepts it (0-255, no leading zeros) is already in its
-# canonical form; only what this misses (IPv6, junk) goes through ipaddress, once per value.
-IPV4 = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}"
 
 
 # Vectorised checks over the stripped frame (strip_text). pandera hands a check the column's
@@ -82,12 +80,7 @@ def _fits(limit: int):
 
 def canonical_ips(series: pd.Series) -> pd.Series:
     """Each text value's canonical IP text, None where it is not an IPv4/IPv6 address."""
-    text = _strings(series)
-    quad = text.str.fullmatch(IPV4).fillna(False).astype(bool)
-    out = text.where(quad, None).astype(object)
-    for index, value in text[~quad & text.notna()].items():
-        out[index] = _parsed_ip(value)
-    return out
+    return ip_addresses.canonical_ips(_strings(series), _parsed_ip)
 
 
 @functools.lru_cache(maxsize=65_536)  # validation and masking ask for the same values
