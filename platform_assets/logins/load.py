@@ -87,14 +87,14 @@ class UserLoginsLoad:
     def merge(self) -> int:
         """Insert the rows staged so far that are not yet in user_logins, then empty the
         staging table; return how many were new. Batches merged in file order keep the rule
-        "the first copy of a message wins"."""
+        "the first copy of a message wins" (keys in byte order, as storage lists them)."""
         with self.conn.cursor() as cur:
             cur.execute(
                 f"""
                 insert into user_logins ({_COLUMN_LIST})
                 select distinct on (message_id) {_COLUMN_LIST}
                 from user_logins_staging
-                order by message_id, source_key, source_line
+                order by message_id, source_key collate "C", source_line
                 on conflict (message_id) do nothing
                 """
             )

@@ -32,7 +32,7 @@ def validate_and_load(
 ) -> tuple[PersonValidation, PersonLoadCounts]:
     """validate_persons + load_persons over ``raw`` (read_person_csv's frame), overlapped."""
     begin_person_load(conn)
-    dropped_keys = suspend_foreign_keys(conn, len(raw))
+    dropped_keys: list = []
     refused: list[RefusedRow] = []
     counts: Counter = Counter()
     parts: list[PersonValidation] = []
@@ -42,6 +42,8 @@ def validate_and_load(
         for start in range(0, max(len(raw), 1), batch_rows):
             part = validate_persons(raw.iloc[start : start + batch_rows])
             parts.append(part)
+            if start == 0:  # before the first merge: the first batch shows how many are new
+                dropped_keys = suspend_foreign_keys(conn, len(raw), part.valid["email"].tolist())
             if pending is not None:
                 counts += pending.result()
             pending = loader.submit(merge_persons, conn, part.valid, refused)
