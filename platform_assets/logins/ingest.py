@@ -46,7 +46,9 @@ def _chunks(iterator, size: int) -> Iterator[list]:
 
 def _rows(valid, keys, hour: datetime):
     create_date = hour.date()
-    for record, protected in zip(valid.itertuples(index=False), protect(valid, keys.hmac_key, keys.encryption_key)):
+    for record, protected in zip(
+        valid.itertuples(index=False), protect(valid, keys.hmac_key, keys.encryption_key)
+    ):
         masked_ip, masked_device_id, encrypted_ip, encrypted_device_id = protected
         yield (
             record.message_id, record.user_id, record.device_type, masked_ip, masked_device_id,
@@ -125,7 +127,9 @@ def _refused_logins(chunk, refused, log) -> list[QuarantinedLogin]:
     by_position = {(m.source_key, m.source_line): m for m in chunk}
     out = []
     for row in refused:
-        log(f"{row.source_key} line {row.source_line}: Postgres refused the message ({row.reason}); quarantined")
+        log(
+            f"{row.source_key} line {row.source_line}: Postgres refused the message ({row.reason}); quarantined"
+        )
         out.append(QuarantinedLogin(by_position[(row.source_key, row.source_line)], (row.reason,)))
     return out
 

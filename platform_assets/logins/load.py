@@ -23,10 +23,16 @@ COLUMNS = (
 )  # fmt: skip
 _COLUMN_LIST = ", ".join(COLUMNS)
 _MESSAGE_ID, _SOURCE_KEY, _SOURCE_LINE = (
-    COLUMNS.index("message_id"), COLUMNS.index("source_key"), COLUMNS.index("source_line")
+    COLUMNS.index("message_id"),
+    COLUMNS.index("source_key"),
+    COLUMNS.index("source_line"),
 )
 # Errors caused by a row's values (data exception, integrity, limits): worth isolating.
-ROW_ERRORS = (psycopg.errors.DataError, psycopg.errors.IntegrityError, psycopg.errors.ProgramLimitExceeded)
+ROW_ERRORS = (
+    psycopg.errors.DataError,
+    psycopg.errors.IntegrityError,
+    psycopg.errors.ProgramLimitExceeded,
+)
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,9 @@ class UserLoginsLoad:
         self.staged = 0
         self.inserted = 0
         # Dropped explicitly after the upsert, so several loads can share one transaction.
-        conn.execute(f"create temp table user_logins_staging as select {_COLUMN_LIST} from user_logins with no data")
+        conn.execute(
+            f"create temp table user_logins_staging as select {_COLUMN_LIST} from user_logins with no data"
+        )
 
     def stage(self, rows: Iterable[tuple]) -> list[RefusedLogin]:
         """COPY ``rows`` (in COLUMNS order) into staging; return the rows Postgres refused."""
@@ -77,7 +85,9 @@ class UserLoginsLoad:
             if len(rows) == 1:
                 row = rows[0]
                 refused.append(
-                    RefusedLogin(row[_MESSAGE_ID], row[_SOURCE_KEY], row[_SOURCE_LINE], _reason(err))
+                    RefusedLogin(
+                        row[_MESSAGE_ID], row[_SOURCE_KEY], row[_SOURCE_LINE], _reason(err)
+                    )
                 )
                 return
         middle = len(rows) // 2

@@ -78,7 +78,9 @@ class Encryptor:
         out = []
         for i, value in enumerate(values):
             nonce = nonces[i * NONCE_BYTES : (i + 1) * NONCE_BYTES]
-            out.append(b64(prefix + nonce + encrypt(nonce, value.encode("utf-8"), aad)).decode("ascii"))
+            out.append(
+                b64(prefix + nonce + encrypt(nonce, value.encode("utf-8"), aad)).decode("ascii")
+            )
         return out
 
 

@@ -29,9 +29,14 @@ from platform_assets.logins.messages import LoginMessage
 REQUIRED_FIELDS = ("user_id", "device_type", "ip", "device_id", "app_version")
 FIELDS = (*REQUIRED_FIELDS, "locale")
 # The original DDL's varchar sizes; ip and device_id only need to fit a sane value.
-MAX_LENGTH = {"user_id": 128, "device_type": 32, "ip": 64, "device_id": 256, "app_version": 32, "locale": 32}
-
-
+MAX_LENGTH = {
+    "user_id": 128,
+    "device_type": 32,
+    "ip": 64,
+    "device_id": 256,
+    "app_version": 32,
+    "locale": 32,
+}
 
 
 # Vectorised checks over the stripped frame (strip_text). pandera hands a check the column's
@@ -115,7 +120,9 @@ def _column(field: str) -> pa.Column:
     return pa.Column(object, checks=checks, nullable=field not in REQUIRED_FIELDS)
 
 
-LOGIN_SCHEMA = pa.DataFrameSchema({field: _column(field) for field in FIELDS}, strict=False, coerce=False)
+LOGIN_SCHEMA = pa.DataFrameSchema(
+    {field: _column(field) for field in FIELDS}, strict=False, coerce=False
+)
 
 
 @dataclass(frozen=True, repr=False)
@@ -139,7 +146,9 @@ def _reasons_by_row(frame: pd.DataFrame) -> dict[int, list[str]]:
         # failure_case holds the offending value (PII): only index, column and check are used.
         for index, column, check in zip(cases["index"], cases["column"], cases["check"]):
             if index is None or pd.isna(index):
-                raise ValueError(f"login schema failed as a whole on column {column}: {check}") from None
+                raise ValueError(
+                    f"login schema failed as a whole on column {column}: {check}"
+                ) from None
             problem = "missing" if check == "not_nullable" else str(check).split("(")[0]
             reasons.setdefault(int(index), []).append(f"{column}:{problem}")
         return reasons
@@ -170,7 +179,10 @@ def validate_messages(messages: list[LoginMessage]) -> ValidatedLogins:
         bodies.append(body)
 
     frame = pd.DataFrame(
-        {field: strip_text(pd.Series([b.get(field) for b in bodies], dtype=object)) for field in FIELDS}
+        {
+            field: strip_text(pd.Series([b.get(field) for b in bodies], dtype=object))
+            for field in FIELDS
+        }
     )
     reasons = _reasons_by_row(frame) if len(frame) else {}
     good = [i for i in range(len(frame)) if i not in reasons]
@@ -180,7 +192,9 @@ def validate_messages(messages: list[LoginMessage]) -> ValidatedLogins:
 
     valid = frame.iloc[good].reset_index(drop=True)
     valid["ip_canonical"] = canonical_ips(valid["ip"])
-    valid["app_version_num"] = pd.Series([app_version_number(v) for v in valid["app_version"]], dtype="int64")
+    valid["app_version_num"] = pd.Series(
+        [app_version_number(v) for v in valid["app_version"]], dtype="int64"
+    )
     kept = [parsed_messages[i] for i in good]
     valid["message_id"] = [m.message_id for m in kept]
     valid["source_key"] = [m.source_key for m in kept]

@@ -75,7 +75,9 @@ def test_vectorised_checks_agree_with_ipaddress_and_the_version_rule_per_value()
     ips = ["1.2.3.4", "01.2.3.4", "256.1.1.1", "0.0.0.0", "255.255.255.255", "1.2.3", "::1",
            "2001:DB8::0001", "fe80::1%eth0", "１.2.3.4", "1.2.3.4/32", "x"]  # fmt: skip
     for ip in ips:
-        assert ("ip:invalid" not in _reasons({**GOOD, "ip": ip})) == (library_says_ip(ip) is not None), ip
+        assert ("ip:invalid" not in _reasons({**GOOD, "ip": ip})) == (
+            library_says_ip(ip) is not None
+        ), ip
     for version in ["3.7", "2.3.0", "٣.1", "1.x", "1234567", "1.1000", "0.96", " 1.2 "]:
         unparseable = "app_version:unparseable" in _reasons({**GOOD, "app_version": version})
         assert unparseable == (app_version_number(version) is None), version

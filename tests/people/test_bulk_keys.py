@@ -38,7 +38,9 @@ def test_small_loads_keep_per_row_checks(postgres, clean_postgres):
 
 def test_a_file_of_known_persons_keeps_per_row_checks(postgres, clean_postgres):
     with postgres.connection() as conn:
-        conn.execute("insert into person (first_name, last_name, email) values ('A', 'B', 'a@x.org')")
+        conn.execute(
+            "insert into person (first_name, last_name, email) values ('A', 'B', 'a@x.org')"
+        )
         assert use_bulk_checks(conn, BULK_MIN_ROWS, ["new@x.org"])
         assert not use_bulk_checks(conn, BULK_MIN_ROWS, ["a@x.org"])  # an update: nothing new
 
