@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-_VERSION = re.compile(r"^(\d{1,6})(?:\.(\d{1,3}))?(?:\.(\d{1,3}))?$")
+# \d as re has it (any Unicode decimal digit, which int() reads): validation matches the same.
+VERSION_PATTERN = r"(\d{1,6})(?:\.(\d{1,3}))?(?:\.(\d{1,3}))?"
+_VERSION = re.compile(f"^{VERSION_PATTERN}$")
 
 
 def app_version_number(text: str) -> Optional[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -17,7 +18,8 @@ from platform_assets.logins.quarantine import QuarantineFile
 from platform_assets.logins.validate import QuarantinedLogin, validate_messages
 from platform_assets.progress import ProgressLog
 
-CHUNK_SIZE = 5000
+# Messages validated and staged together (bounded memory; spans files).
+CHUNK_SIZE = 20_000
 
 
 class LoginFileError(RuntimeError):
@@ -44,7 +46,9 @@ def _chunks(iterator, size: int) -> Iterator[list]:
 
 def _rows(valid, keys, hour: datetime):
     create_date = hour.date()
-    for record, protected in zip(valid.itertuples(index=False), protect(valid, keys.hmac_key, keys.encryption_key)):
+    for record, protected in zip(
+        valid.itertuples(index=False), protect(valid, keys.hmac_key, keys.encryption_key)
+    ):
         masked_ip, masked_device_id, encrypted_ip, encrypted_device_id = protected
         yield (
             record.message_id, record.user_id, record.device_type, masked_ip, masked_device_id,
@@ -54,19 +58,66 @@ def _rows(valid, keys, hour: datetime):
         )  # fmt: skip
 
 
-def _ingest_file(key, storage, load, quarantine, keys, hour, chunk_size, result: HourResult, progress, log) -> None:
-    with storage.open_read(key) as stream:
-        for chunk in _chunks(read_login_file(key, stream), chunk_size):
-            if progress is not None:
-                progress.add(len(chunk))
+def _hour_messages(objects, storage, result: HourResult, progress, log) -> Iterator:
+    """Every message of the hour's readable files, file after file, so batches span files
+    (an archive file holds only ~1,000 messages; validation has a fixed cost per batch)."""
+    for done, obj in enumerate(objects):
+        if progress is not None:
+            progress.files(done, len(objects))
+        if not is_readable(obj.key):
+            result.skipped_files.append(obj.key)
+            log(f"skipping {obj.key}: not a .json/.jsonl login file")
+            continue
+        result.files += 1
+        try:
+            with storage.open_read(obj.key) as stream:
+                yield from _counted(read_login_file(obj.key, stream), progress)
+        except (OSError, EOFError, zlib.error) as err:
+            # Bad records are quarantined one by one; an unreadable file fails the hour
+            # (and rolls it back) so it can be fixed and re-run, not silently skipped.
+            raise LoginFileError(f"{obj.key}: cannot read login file: {err}") from err
+
+
+def _counted(messages, progress, every: int = 5000) -> Iterator:
+    """The messages, reported to ``progress`` as read (every ``every`` and at the file's end)."""
+    count = 0
+    for count, message in enumerate(messages, start=1):
+        yield message
+        if progress is not None and count % every == 0:
+            progress.add(every)
+    if progress is not None and count % every:
+        progress.add(count % every)
+
+
+def _stage_and_merge(load: UserLoginsLoad, rows: list[tuple]):
+    refused = load.stage(rows)
+    load.merge()
+    return refused
+
+
+def _record(chunk, validated, refused, quarantine, result: HourResult, log) -> None:
+    rejected = validated.quarantined + _refused_logins(chunk, refused, log)
+    quarantine.add(rejected)
+    result.read += len(chunk)
+    result.valid += len(validated.valid) - len(refused)
+    result.quarantined += len(rejected)
+    result.reasons.update(r for q in rejected for r in q.reasons)
+
+
+def _ingest_chunks(chunks, load, quarantine, keys, hour, result: HourResult, log) -> None:
+    """Validate and protect each batch (Python, one core) while Postgres stages and merges
+    the batch before it (another core). One loader thread: the connection is used by one
+    thread at a time and batches merge in file order."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="login-merge") as loader:
+        pending = None
+        for chunk in chunks:
             validated = validate_messages(chunk)
-            refused = load.stage(_rows(validated.valid, keys, hour))
-            rejected = validated.quarantined + _refused_logins(chunk, refused, log)
-            quarantine.add(rejected)
-            result.read += len(chunk)
-            result.valid += len(validated.valid) - len(refused)
-            result.quarantined += len(rejected)
-            result.reasons.update(r for q in rejected for r in q.reasons)
+            rows = list(_rows(validated.valid, keys, hour))
+            if pending is not None:
+                _record(*pending[1:], pending[0].result(), quarantine, result, log)
+            pending = (loader.submit(_stage_and_merge, load, rows), chunk, validated)
+        if pending is not None:
+            _record(*pending[1:], pending[0].result(), quarantine, result, log)
 
 
 def _refused_logins(chunk, refused, log) -> list[QuarantinedLogin]:
@@ -76,7 +127,9 @@ def _refused_logins(chunk, refused, log) -> list[QuarantinedLogin]:
     by_position = {(m.source_key, m.source_line): m for m in chunk}
     out = []
     for row in refused:
-        log(f"{row.source_key} line {row.source_line}: Postgres refused the message ({row.reason}); quarantined")
+        log(
+            f"{row.source_key} line {row.source_line}: Postgres refused the message ({row.reason}); quarantined"
+        )
         out.append(QuarantinedLogin(by_position[(row.source_key, row.source_line)], (row.reason,)))
     return out
 
@@ -101,20 +154,8 @@ def ingest_hour(
     with connection() as conn:
         load = UserLoginsLoad(conn)
         objects = list(storage.list_objects(hour_prefix(hour)))  # one hour's files
-        for done, obj in enumerate(objects):
-            if progress is not None:
-                progress.files(done, len(objects))
-            if not is_readable(obj.key):
-                result.skipped_files.append(obj.key)
-                log(f"skipping {obj.key}: not a .json/.jsonl login file")
-                continue
-            result.files += 1
-            try:
-                _ingest_file(obj.key, storage, load, quarantine, keys, hour, chunk_size, result, progress, log)
-            except (OSError, EOFError, zlib.error) as err:
-                # Bad records are quarantined one by one; an unreadable file fails the hour
-                # (and rolls it back) so it can be fixed and re-run, not silently skipped.
-                raise LoginFileError(f"{obj.key}: cannot read login file: {err}") from err
+        chunks = _chunks(_hour_messages(objects, storage, result, progress, log), chunk_size)
+        _ingest_chunks(chunks, load, quarantine, keys, hour, result, log)
         result.inserted = load.upsert()
         # Inside the transaction: if the quarantine cannot be written, no rows are committed.
         if quarantine.publish(storage):

@@ -23,10 +23,16 @@ COLUMNS = (
 )  # fmt: skip
 _COLUMN_LIST = ", ".join(COLUMNS)
 _MESSAGE_ID, _SOURCE_KEY, _SOURCE_LINE = (
-    COLUMNS.index("message_id"), COLUMNS.index("source_key"), COLUMNS.index("source_line")
+    COLUMNS.index("message_id"),
+    COLUMNS.index("source_key"),
+    COLUMNS.index("source_line"),
 )
 # Errors caused by a row's values (data exception, integrity, limits): worth isolating.
-ROW_ERRORS = (psycopg.errors.DataError, psycopg.errors.IntegrityError, psycopg.errors.ProgramLimitExceeded)
+ROW_ERRORS = (
+    psycopg.errors.DataError,
+    psycopg.errors.IntegrityError,
+    psycopg.errors.ProgramLimitExceeded,
+)
 
 
 @dataclass(frozen=True)
@@ -43,13 +49,17 @@ def _reason(err: psycopg.Error) -> str:
 
 
 class UserLoginsLoad:
-    """Stage rows with :meth:`stage` (bounded memory: COPY streams them), then :meth:`upsert`."""
+    """Stage rows with :meth:`stage` (bounded memory: COPY streams them), :meth:`merge` them
+    batch by batch if wanted, then :meth:`upsert` once at the end."""
 
     def __init__(self, conn):
         self.conn = conn
         self.staged = 0
+        self.inserted = 0
         # Dropped explicitly after the upsert, so several loads can share one transaction.
-        conn.execute(f"create temp table user_logins_staging as select {_COLUMN_LIST} from user_logins with no data")
+        conn.execute(
+            f"create temp table user_logins_staging as select {_COLUMN_LIST} from user_logins with no data"
+        )
 
     def stage(self, rows: Iterable[tuple]) -> list[RefusedLogin]:
         """COPY ``rows`` (in COLUMNS order) into staging; return the rows Postgres refused."""
@@ -75,25 +85,37 @@ class UserLoginsLoad:
             if len(rows) == 1:
                 row = rows[0]
                 refused.append(
-                    RefusedLogin(row[_MESSAGE_ID], row[_SOURCE_KEY], row[_SOURCE_LINE], _reason(err))
+                    RefusedLogin(
+                        row[_MESSAGE_ID], row[_SOURCE_KEY], row[_SOURCE_LINE], _reason(err)
+                    )
                 )
                 return
         middle = len(rows) // 2
         self._stage_isolating(rows[:middle], refused)
         self._stage_isolating(rows[middle:], refused)
 
-    def upsert(self) -> int:
-        """Insert the staged rows not yet in user_logins; return how many were new."""
+    def merge(self) -> int:
+        """Insert the rows staged so far that are not yet in user_logins, then empty the
+        staging table; return how many were new. Batches merged in file order keep the rule
+        "the first copy of a message wins" (keys in byte order, as storage lists them)."""
         with self.conn.cursor() as cur:
             cur.execute(
                 f"""
                 insert into user_logins ({_COLUMN_LIST})
                 select distinct on (message_id) {_COLUMN_LIST}
                 from user_logins_staging
-                order by message_id, source_key, source_line
+                order by message_id, source_key collate "C", source_line
                 on conflict (message_id) do nothing
                 """
             )
             inserted = cur.rowcount
-            cur.execute("drop table user_logins_staging")
+            cur.execute("truncate user_logins_staging")
+        self.inserted += inserted
         return inserted
+
+    def upsert(self) -> int:
+        """Merge what is still staged and drop the staging table; return how many rows all
+        merges inserted."""
+        self.merge()
+        self.conn.execute("drop table user_logins_staging")
+        return self.inserted

@@ -37,6 +37,26 @@ def mask(value: str, hmac_key: bytes) -> str:
     return hmac.new(hmac_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+class Masker:
+    """``mask`` for many values: HMAC-SHA256 (RFC 2104) from the key's inner and outer hash
+    states computed once and copied per value (~2x faster than ``hmac.new`` per value)."""
+
+    _BLOCK = 64  # SHA-256 block size
+
+    def __init__(self, hmac_key: bytes):
+        key = hashlib.sha256(hmac_key).digest() if len(hmac_key) > self._BLOCK else hmac_key
+        key = key.ljust(self._BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def __call__(self, value: str) -> str:
+        inner = self._inner.copy()
+        inner.update(value.encode("utf-8"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+
 def _aad(field: str) -> bytes:
     return f"sluice:user_logins:{field}".encode()
 
@@ -49,9 +69,19 @@ class Encryptor:
         self._prefix = bytes([CIPHERTEXT_FORMAT]) + key_id(key)
 
     def encrypt(self, value: str, field: str) -> str:
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = self._aead.encrypt(nonce, value.encode("utf-8"), _aad(field))
-        return base64.b64encode(self._prefix + nonce + sealed).decode("ascii")
+        return self.encrypt_many([value], field)[0]
+
+    def encrypt_many(self, values: list[str], field: str) -> list[str]:
+        """One fresh random nonce per value, all drawn from a single os.urandom call."""
+        nonces = os.urandom(NONCE_BYTES * len(values))
+        aad, encrypt, prefix, b64 = _aad(field), self._aead.encrypt, self._prefix, base64.b64encode
+        out = []
+        for i, value in enumerate(values):
+            nonce = nonces[i * NONCE_BYTES : (i + 1) * NONCE_BYTES]
+            out.append(
+                b64(prefix + nonce + encrypt(nonce, value.encode("utf-8"), aad)).decode("ascii")
+            )
+        return out
 
 
 def decrypt(token: str, keys: Iterable[bytes], field: str) -> str:
@@ -86,15 +116,18 @@ def canonical_ip(ip: str) -> str:
 
 
 def protect(valid, hmac_key: bytes, encryption_key: bytes):
-    """Yield (masked_ip, masked_device_id, encrypted_ip, encrypted_device_id) per valid row.
+    """(masked_ip, masked_device_id, encrypted_ip, encrypted_device_id) per valid row.
 
-    This is the only place raw ip and device_id values are read after validation.
+    This is the only place raw ip and device_id values are read after validation. The mask
+    is taken over ``ip_canonical`` (validation's canonical form, each IP parsed once there)
+    when the frame has it.
     """
-    encryptor = Encryptor(encryption_key)
-    for ip, device_id in zip(valid["ip"], valid["device_id"]):
-        yield (
-            mask(canonical_ip(ip), hmac_key),
-            mask(device_id, hmac_key),
-            encryptor.encrypt(ip, "ip"),
-            encryptor.encrypt(device_id, "device_id"),
-        )
+    encryptor, masker = Encryptor(encryption_key), Masker(hmac_key)
+    ips, device_ids = list(valid["ip"]), list(valid["device_id"])
+    canonical = list(valid["ip_canonical"]) if "ip_canonical" in valid else map(canonical_ip, ips)
+    return zip(
+        map(masker, canonical),
+        map(masker, device_ids),
+        encryptor.encrypt_many(ips, "ip"),
+        encryptor.encrypt_many(device_ids, "device_id"),
+    )

@@ -40,10 +40,13 @@ class QuarantineFile:
         self._now = datetime.now(timezone.utc)
 
     def add(self, quarantined) -> None:
-        fresh = [q for q in quarantined if q.message.message_id not in self._seen]
+        fresh = []
+        for q in quarantined:  # also within one batch: a batch spans files
+            if q.message.message_id not in self._seen:
+                self._seen.add(q.message.message_id)
+                fresh.append(q)
         if not fresh:
             return
-        self._seen.update(q.message.message_id for q in fresh)
         table = pa.Table.from_pylist(
             [
                 {

@@ -14,6 +14,7 @@ Unknown extra fields are tolerated; ``locale`` may be null.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass
 
@@ -21,61 +22,107 @@ import orjson
 import pandas as pd
 import pandera.pandas as pa
 
-from platform_assets.logins.app_version import app_version_number
+from platform_assets import ip_addresses
+from platform_assets.logins.app_version import VERSION_PATTERN, app_version_number
 from platform_assets.logins.messages import LoginMessage
 
 REQUIRED_FIELDS = ("user_id", "device_type", "ip", "device_id", "app_version")
 FIELDS = (*REQUIRED_FIELDS, "locale")
 # The original DDL's varchar sizes; ip and device_id only need to fit a sane value.
-MAX_LENGTH = {"user_id": 128, "device_type": 32, "ip": 64, "device_id": 256, "app_version": 32, "locale": 32}
+MAX_LENGTH = {
+    "user_id": 128,
+    "device_type": 32,
+    "ip": 64,
+    "device_id": 256,
+    "app_version": 32,
+    "locale": 32,
+}
 
 
-def _text(value) -> bool:
-    return value is None or isinstance(value, str)
+# Vectorised checks over the stripped frame (strip_text). pandera hands a check the column's
+# non-null values; a value of another JSON type (number, list, object) fails not_text and
+# passes every other check.
+def _all_text(series: pd.Series) -> bool:
+    return pd.api.types.infer_dtype(series, skipna=True) == "string"
 
 
-def _no_nul(value) -> bool:
-    return not isinstance(value, str) or "\x00" not in value
+def strip_text(series: pd.Series) -> pd.Series:
+    """Text values stripped of surrounding whitespace; other values (None, numbers) as they are."""
+    if _all_text(series):
+        return series.str.strip().astype(object)
+    return series.map(lambda v: v.strip() if isinstance(v, str) else v).astype(object)
 
 
-def _not_blank(value) -> bool:
-    return not isinstance(value, str) or bool(value.strip())
+def _strings(series: pd.Series) -> pd.Series:
+    """The column's text values, NaN where a value is not text."""
+    if _all_text(series):
+        return series
+    return series.map(lambda v: v if isinstance(v, str) else None).astype(object)
+
+
+def _is_text(series: pd.Series) -> pd.Series:
+    if _all_text(series):
+        return pd.Series(True, index=series.index)
+    return series.map(lambda v: isinstance(v, str))
+
+
+def _no_nul(series: pd.Series) -> pd.Series:
+    return ~_strings(series).str.contains("\x00", regex=False).fillna(False).astype(bool)
+
+
+def _not_blank(series: pd.Series) -> pd.Series:
+    text = _strings(series)
+    return text.isna() | (text.str.len() > 0)
 
 
 def _fits(limit: int):
-    return lambda value: not isinstance(value, str) or len(value.strip()) <= limit
+    def fits(series: pd.Series) -> pd.Series:
+        text = _strings(series)
+        return text.isna() | (text.str.len() <= limit)
+
+    return fits
 
 
-def _ip(value) -> bool:
-    if not isinstance(value, str):
-        return True
+def canonical_ips(series: pd.Series) -> pd.Series:
+    """Each text value's canonical IP text, None where it is not an IPv4/IPv6 address."""
+    return ip_addresses.canonical_ips(_strings(series), _parsed_ip)
+
+
+@functools.lru_cache(maxsize=65_536)  # validation and masking ask for the same values
+def _parsed_ip(value: str) -> str | None:
     try:
-        ipaddress.ip_address(value.strip())
+        return str(ipaddress.ip_address(value))
     except ValueError:
-        return False
-    return True
+        return None
 
 
-def _version(value) -> bool:
-    return not isinstance(value, str) or app_version_number(value) is not None
+def _ip(series: pd.Series) -> pd.Series:
+    return _strings(series).isna() | canonical_ips(series).notna()
+
+
+def _version(series: pd.Series) -> pd.Series:
+    text = _strings(series)
+    return text.isna() | text.str.fullmatch(VERSION_PATTERN).fillna(False).astype(bool)
 
 
 def _column(field: str) -> pa.Column:
     checks = [
-        pa.Check(_text, element_wise=True, name="not_text"),
-        pa.Check(_fits(MAX_LENGTH[field]), element_wise=True, name="too_long"),
-        pa.Check(_no_nul, element_wise=True, name="nul_byte"),
+        pa.Check(_is_text, name="not_text"),
+        pa.Check(_fits(MAX_LENGTH[field]), name="too_long"),
+        pa.Check(_no_nul, name="nul_byte"),
     ]
     if field in REQUIRED_FIELDS:
-        checks.append(pa.Check(_not_blank, element_wise=True, name="blank"))
+        checks.append(pa.Check(_not_blank, name="blank"))
     if field == "ip":
-        checks.append(pa.Check(_ip, element_wise=True, name="invalid"))
+        checks.append(pa.Check(_ip, name="invalid"))
     if field == "app_version":
-        checks.append(pa.Check(_version, element_wise=True, name="unparseable"))
+        checks.append(pa.Check(_version, name="unparseable"))
     return pa.Column(object, checks=checks, nullable=field not in REQUIRED_FIELDS)
 
 
-LOGIN_SCHEMA = pa.DataFrameSchema({field: _column(field) for field in FIELDS}, strict=False, coerce=False)
+LOGIN_SCHEMA = pa.DataFrameSchema(
+    {field: _column(field) for field in FIELDS}, strict=False, coerce=False
+)
 
 
 @dataclass(frozen=True, repr=False)
@@ -99,7 +146,9 @@ def _reasons_by_row(frame: pd.DataFrame) -> dict[int, list[str]]:
         # failure_case holds the offending value (PII): only index, column and check are used.
         for index, column, check in zip(cases["index"], cases["column"], cases["check"]):
             if index is None or pd.isna(index):
-                raise ValueError(f"login schema failed as a whole on column {column}: {check}") from None
+                raise ValueError(
+                    f"login schema failed as a whole on column {column}: {check}"
+                ) from None
             problem = "missing" if check == "not_nullable" else str(check).split("(")[0]
             reasons.setdefault(int(index), []).append(f"{column}:{problem}")
         return reasons
@@ -110,7 +159,7 @@ def validate_messages(messages: list[LoginMessage]) -> ValidatedLogins:
     """Split a batch of messages into valid rows and quarantined records with reasons."""
     quarantined: list[QuarantinedLogin] = []
     parsed_messages: list[LoginMessage] = []
-    records: list[dict] = []
+    bodies: list[dict] = []
     for message in messages:
         if message.problem:
             quarantined.append(QuarantinedLogin(message, (message.problem,)))
@@ -127,9 +176,14 @@ def validate_messages(messages: list[LoginMessage]) -> ValidatedLogins:
             quarantined.append(QuarantinedLogin(message, ("body:not_an_object",)))
             continue
         parsed_messages.append(message)
-        records.append({field: body.get(field) for field in FIELDS})
+        bodies.append(body)
 
-    frame = pd.DataFrame(records, columns=list(FIELDS), dtype=object)
+    frame = pd.DataFrame(
+        {
+            field: strip_text(pd.Series([b.get(field) for b in bodies], dtype=object))
+            for field in FIELDS
+        }
+    )
     reasons = _reasons_by_row(frame) if len(frame) else {}
     good = [i for i in range(len(frame)) if i not in reasons]
     for index, row_reasons in sorted(reasons.items()):
@@ -137,10 +191,10 @@ def validate_messages(messages: list[LoginMessage]) -> ValidatedLogins:
         quarantined.append(QuarantinedLogin(parsed_messages[index], ordered))
 
     valid = frame.iloc[good].reset_index(drop=True)
-    for field in FIELDS:
-        # object dtype: pandas would otherwise turn None into NaN in a string column
-        valid[field] = pd.Series([v.strip() if isinstance(v, str) else None for v in valid[field]], dtype=object)
-    valid["app_version_num"] = pd.Series([app_version_number(v) for v in valid["app_version"]], dtype="int64")
+    valid["ip_canonical"] = canonical_ips(valid["ip"])
+    valid["app_version_num"] = pd.Series(
+        [app_version_number(v) for v in valid["app_version"]], dtype="int64"
+    )
     kept = [parsed_messages[i] for i in good]
     valid["message_id"] = [m.message_id for m in kept]
     valid["source_key"] = [m.source_key for m in kept]

@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pandas as pd
 import psycopg
 
+from platform_assets.people.bulk_keys import restore_foreign_keys, suspend_foreign_keys
 from platform_assets.people.load import (
     PersonLoadCounts,
     RefusedRow,
@@ -31,6 +32,7 @@ def validate_and_load(
 ) -> tuple[PersonValidation, PersonLoadCounts]:
     """validate_persons + load_persons over ``raw`` (read_person_csv's frame), overlapped."""
     begin_person_load(conn)
+    dropped_keys: list = []
     refused: list[RefusedRow] = []
     counts: Counter = Counter()
     parts: list[PersonValidation] = []
@@ -40,11 +42,14 @@ def validate_and_load(
         for start in range(0, max(len(raw), 1), batch_rows):
             part = validate_persons(raw.iloc[start : start + batch_rows])
             parts.append(part)
+            if start == 0:  # before the first merge: the first batch shows how many are new
+                dropped_keys = suspend_foreign_keys(conn, len(raw), part.valid["email"].tolist())
             if pending is not None:
                 counts += pending.result()
             pending = loader.submit(merge_persons, conn, part.valid, refused)
         if pending is not None:
             counts += pending.result()
+    restore_foreign_keys(conn, dropped_keys)
     validation = PersonValidation(
         valid=pd.concat([p.valid for p in parts], ignore_index=True),
         rejected=pd.concat([p.rejected for p in parts], ignore_index=True),

@@ -27,6 +27,7 @@ import ipaddress
 import pandas as pd
 import pandera.pandas as pa
 
+from platform_assets.ip_addresses import canonical_ips
 from platform_assets.people.emails import EmailCanonicaliser
 from platform_assets.people.read_csv import WRONG_FIELD_COUNT_LINES
 from platform_assets.rejected_rows import RowValidation
@@ -139,7 +140,7 @@ def normalise_persons(raw: pd.DataFrame) -> pd.DataFrame:
     emails = out["email"].map(EmailCanonicaliser())  # one canonicaliser: each domain once
     out["email_valid"] = emails.notna() | (out["email"] == "")
     out["email_canonical"] = emails
-    ips = out["ip_address"].map(canonical_ip)
+    ips = canonical_ips(out["ip_address"], canonical_ip)
     out["ip_valid"] = ips.notna() | (out["ip_address"] == "")
     out["ip"] = ips
     return out

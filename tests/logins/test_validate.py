@@ -59,3 +59,33 @@ def test_null_required_field_is_missing_and_ipv6_is_valid():
 
 def test_extra_fields_are_tolerated():
     assert _reasons({**GOOD, "extra": 1}) == ()
+
+
+def test_vectorised_checks_agree_with_ipaddress_and_the_version_rule_per_value():
+    import ipaddress
+
+    from platform_assets.logins.app_version import app_version_number
+
+    def library_says_ip(value):
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            return None
+
+    ips = ["1.2.3.4", "01.2.3.4", "256.1.1.1", "0.0.0.0", "255.255.255.255", "1.2.3", "::1",
+           "2001:DB8::0001", "fe80::1%eth0", "１.2.3.4", "1.2.3.4/32", "x"]  # fmt: skip
+    for ip in ips:
+        assert ("ip:invalid" not in _reasons({**GOOD, "ip": ip})) == (
+            library_says_ip(ip) is not None
+        ), ip
+    for version in ["3.7", "2.3.0", "٣.1", "1.x", "1234567", "1.1000", "0.96", " 1.2 "]:
+        unparseable = "app_version:unparseable" in _reasons({**GOOD, "app_version": version})
+        assert unparseable == (app_version_number(version) is None), version
+
+
+def test_a_batch_carries_each_ip_in_canonical_form_for_masking():
+    bodies = [{**GOOD, "ip": ip} for ip in ["2001:DB8::0001", " 10.0.0.1 "]]
+    messages = [LoginMessage(f"m{i}", json.dumps(b), "k", i) for i, b in enumerate(bodies)]
+    valid = validate_messages(messages).valid
+    assert list(valid["ip_canonical"]) == ["2001:db8::1", "10.0.0.1"]
+    assert list(valid["ip"]) == ["2001:DB8::0001", "10.0.0.1"]

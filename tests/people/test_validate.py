@@ -162,3 +162,13 @@ def test_sample_file_is_all_valid(sample_data):
         result = validate_persons(read_person_csv(f, "landing/persons/MOCK_DATA.csv"))
     assert len(result.valid) == 1000 and len(result.rejected) == 0
     assert result.valid["email"].is_unique
+
+
+def test_the_vectorised_ip_column_agrees_with_canonical_ip_per_value():
+    ips = ["1.2.3.4", " 10.0.0.255 ", "0.0.0.0", "01.2.3.4", "256.1.1.1", "１.2.3.4", "1.2.3.4\n",
+           "2001:DB8::0001", "::ffff:10.0.0.1", "fe80::1%eth0", "1.2.3.4/32", "x"]  # fmt: skip
+    rows = [one_row(email=f"p{i}@example.com", ip_address=ip) for i, ip in enumerate(ips)]
+    result = validate_rows(rows)
+    expected = [canonical_ip(ip.strip()) for ip in ips]
+    assert result.valid["ip"].tolist() == [ip for ip in expected if ip is not None]
+    assert len(result.rejected) == sum(ip is None for ip in expected)
