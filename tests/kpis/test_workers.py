@@ -1,0 +1,27 @@
+"""The same tasks on two local processes and on a real Dask cluster (a scheduler and two
+worker processes on 127.0.0.1) give the same document as one process."""
+
+import pytest
+
+from platform_assets.kpis.compute import compute_kpis
+from tests.kpis.conftest import DATE
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+    ) as cluster:
+        yield cluster
+
+
+@pytest.mark.parametrize("lake", ["local_old", "s3"])
+def test_two_processes_and_a_dask_cluster_give_the_same_document(lakes, dask_cluster, lake):
+    one, plan = compute_kpis(lakes[lake], DATE)
+    assert len(plan.tasks) >= 3  # rollups, lake fallback and quarantine at least
+    assert compute_kpis(lakes[lake], DATE, workers=2)[0] == one
+    assert compute_kpis(lakes[lake], DATE, scheduler=dask_cluster.scheduler_address)[0] == one
+    workers = dask_cluster.scheduler_info["workers"]
+    assert len(workers) == 2 and all(info["host"] == "127.0.0.1" for info in workers.values())
