@@ -145,9 +145,14 @@ def _temp_name_prefix(arrival_hour: datetime) -> str:
     return f".{partition_file_stem(arrival_hour)}.parquet.tmp-"
 
 
-def _write_manifest(storage, arrival_hour: datetime, lake_files: list[str], complete: bool, rollups=()) -> None:
+def _write_manifest(
+    storage, arrival_hour: datetime, lake_files: list[str], complete: bool, rollups=(), stats=None
+) -> None:
     body = {"arrival_hour": arrival_hour.isoformat(), "complete": complete, "lake_files": sorted(lake_files),
             "rollups": sorted(rollups)}
+    if stats is not None:  # what the quarantine KPIs need, without reading the quarantine
+        body["counts"] = {"records_read": stats.records_read, "quarantined": stats.quarantined,
+                          "quarantined_by_reason": dict(sorted(stats.reasons.items()))}
     storage.put_bytes(manifest_key(arrival_hour), json.dumps(body, indent=1).encode())
 
 
@@ -256,7 +261,7 @@ def publish_hour(storage: StorageResource, prepared: PreparedHour, decision: Dec
         storage.put_file(decision.index_path, id_index_key(arrival_hour))
     else:
         storage.delete(id_index_key(arrival_hour))
-    _write_manifest(storage, arrival_hour, stats.lake_files, True, stats.rollups)
+    _write_manifest(storage, arrival_hour, stats.lake_files, True, stats.rollups, stats)
 
     stats.finished = time.perf_counter()
     if stats.valid + stats.quarantined != stats.records_read:

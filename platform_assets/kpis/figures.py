@@ -29,7 +29,8 @@ def kpi_document(plan: Plan, merged: Partial) -> dict:
     events = sum(by_hour)
     active_users = pc.count_distinct(merged.pairs.column("user_id")).as_py() if merged.pairs.num_rows else 0
     top = sorted(by_type.items(), key=lambda item: (-item[1]["events"], item[0]))[:TOP_TYPES]
-    quarantined = merged.quarantined
+    quarantined = merged.quarantined + plan.quarantined
+    reasons = merged.quarantine_reasons + plan.quarantine_reasons
     # Quarantined records per record read, the day's valid events standing for the valid
     # records read that day (late events shift a few between days; see docs/kpis.md).
     rate = quarantined / (quarantined + events) if quarantined + events else 0.0
@@ -44,7 +45,7 @@ def kpi_document(plan: Plan, merged: Partial) -> dict:
         "late_share": merged.late_events / events if events else 0.0,
         "late_events": merged.late_events,
         "top_types": [{"type": t, **figures} for t, figures in top],
-        "quarantined": {"total": quarantined, "by_reason": dict(sorted(merged.quarantine_reasons.items())),
+        "quarantined": {"total": quarantined, "by_reason": dict(sorted(reasons.items())),
                         "rate": rate},
         "files_read": merged.files_read + plan.manifests_read,
         "bytes_read": bytes_read,
@@ -54,6 +55,7 @@ def kpi_document(plan: Plan, merged: Partial) -> dict:
         "sources": {
             "arrival_hours_from_rollups": plan.rollup_hours,
             "arrival_hours_from_lake": plan.lake_hours,
+            "ingest_hours_from_quarantine_files": plan.quarantine_file_hours,
             "tasks": len(plan.tasks),
             "manifests_read": plan.manifests_read,
         },

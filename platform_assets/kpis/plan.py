@@ -12,12 +12,15 @@ For event date D:
   arrive days later) is unknown without reading all of them. The listing also gives the
   date's lake bytes. Lake files of arrival hours with trusted rollups are skipped; the others
   (hours ingested before rollups existed) are read.
-- quarantine: every file under ``quarantine/events/ingest_date=D/``.
+- quarantine: the counts per reason in the manifests of D's 24 arrival hours (the ingest
+  writes them); for hours whose manifest lacks them, the files under
+  ``quarantine/events/ingest_date=D/ingest_hour=HH/`` (only their ``reasons`` column).
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -54,6 +57,10 @@ class Plan:
     manifest_bytes: int = 0
     rollup_hours: list[str] = field(default_factory=list)  # arrival partitions read from rollups
     lake_hours: list[str] = field(default_factory=list)  # arrival partitions read from the lake
+    quarantine_file_hours: list[str] = field(default_factory=list)  # read from quarantine files
+    # Quarantine counts of the arrival hours whose manifests have them (the rest: files).
+    quarantined: int = 0
+    quarantine_reasons: Counter = field(default_factory=Counter)
 
 
 def stem_of(key: str) -> str:
@@ -78,8 +85,8 @@ def _type_prefixes(fs: pafs.FileSystem, base: str) -> list[str]:
     return [f"{LAKE_PREFIX}{name}/" for name in sorted(names)]
 
 
-def _trusted_rollups(storage: StorageResource, rollups: list[FileRef], plan: Plan) -> list[FileRef]:
-    """The rollups whose arrival hour's manifest is complete and lists them."""
+def _read_manifests(storage: StorageResource, stems: list[str], plan: Plan) -> dict[str, dict | None]:
+    """Arrival partition -> its manifest (None when there is none), read in parallel."""
 
     def manifest(stem: str) -> bytes | None:
         try:
@@ -87,19 +94,28 @@ def _trusted_rollups(storage: StorageResource, rollups: list[FileRef], plan: Pla
         except FileNotFoundError:
             return None
 
-    stems = sorted({stem_of(r.key) for r in rollups})
     with ThreadPoolExecutor(LIST_THREADS) as pool:
         raw = dict(zip(stems, pool.map(manifest, stems), strict=True))
-    bodies = {stem: json.loads(text) if text is not None else None for stem, text in raw.items()}
-    trusted = []
-    for ref in rollups:
-        body = bodies[stem_of(ref.key)]
-        if body is not None and body.get("complete") and ref.key in body.get("rollups", ()):
-            trusted.append(ref)
     found = [text for text in raw.values() if text is not None]
     plan.manifests_read = len(found)
     plan.manifest_bytes = sum(len(text) for text in found)
-    return trusted
+    return {stem: json.loads(text) if text is not None else None for stem, text in raw.items()}
+
+
+def _committed(body: dict | None) -> bool:
+    return body is not None and bool(body.get("complete"))
+
+
+def _quarantine_from_manifests(manifests: dict, date: str, plan: Plan) -> set[str]:
+    """Counts of the date's arrival hours whose complete manifest has them; their stems."""
+    covered = set()
+    for hour in range(24):
+        body = manifests.get(f"{date}T{hour:02d}")
+        if _committed(body) and "counts" in body:
+            plan.quarantined += body["counts"]["quarantined"]
+            plan.quarantine_reasons.update(body["counts"]["quarantined_by_reason"])
+            covered.add(f"{date}T{hour:02d}")
+    return covered
 
 
 def chunk(kind: str, files: list[FileRef]) -> list[Task]:
@@ -132,10 +148,24 @@ def plan_date(storage: StorageResource, date: str) -> Plan:
     quarantine = [q for q in quarantine if q.key.endswith(".parquet")]
 
     plan = Plan(date, [], lake_bytes=sum(f.size for f in lake), lake_files=len(lake))
-    trusted = _trusted_rollups(storage, rollups, plan) if rollups else []
+    # The manifests of the rollups' arrival hours (to trust them) and of the date's own
+    # arrival hours (their quarantine counts): one small GET each.
+    stems = sorted({stem_of(r.key) for r in rollups} | {f"{date}T{hour:02d}" for hour in range(24)})
+    manifests = _read_manifests(storage, stems, plan)
+    trusted = [r for r in rollups if _committed(manifests[stem_of(r.key)])
+               and r.key in manifests[stem_of(r.key)].get("rollups", ())]
     covered = {stem_of(r.key) for r in trusted}
     fallback = [f for f in lake if stem_of(f.key) not in covered]
+    counted = _quarantine_from_manifests(manifests, date, plan)
+    quarantine = [q for q in quarantine if _ingest_stem(q.key) not in counted]
     plan.rollup_hours = sorted(covered)
     plan.lake_hours = sorted({stem_of(f.key) for f in fallback})
+    plan.quarantine_file_hours = sorted({_ingest_stem(q.key) for q in quarantine})
     plan.tasks = chunk("rollup", trusted) + chunk("lake", fallback) + chunk("quarantine", quarantine)
     return plan
+
+
+def _ingest_stem(key: str) -> str:
+    """quarantine/events/ingest_date=D/ingest_hour=HH/... -> 'DTHH'."""
+    date_dir, hour_dir = key.split("/")[2:4]
+    return f"{date_dir.split('=', 1)[1]}T{hour_dir.split('=', 1)[1]}"

@@ -36,6 +36,7 @@ def make_old(storage: StorageResource, stems: list[str]) -> None:
         body = json.loads(storage.read_bytes(key))
         for rollup in body.pop("rollups"):
             storage.delete(rollup)
+        del body["counts"]
         storage.put_bytes(key, json.dumps(body).encode())
 
 

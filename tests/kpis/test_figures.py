@@ -44,9 +44,9 @@ def test_rollups_spare_the_lake(lakes):
     doc, plan = compute_kpis(lakes["local"], DATE)
     assert doc["sources"]["arrival_hours_from_lake"] == []
     assert len(doc["sources"]["arrival_hours_from_rollups"]) >= 5  # the date's hours + late ones
+    assert doc["sources"]["ingest_hours_from_quarantine_files"] == []  # the manifests' counts
     rollups = [o for o in lakes["local"].list_objects(f"rollups/events/event_date={DATE}/")]
-    quarantine = [o for o in lakes["local"].list_objects(f"quarantine/events/ingest_date={DATE}/")]
-    assert doc["files_read"] == len(rollups) + len(quarantine) + plan.manifests_read
+    assert doc["files_read"] == len(rollups) + plan.manifests_read
     assert doc["bytes_read"] < doc["lake_bytes"]
 
 
@@ -55,6 +55,8 @@ def test_hours_without_rollups_are_read_from_the_lake(lakes, lake):
     doc, _ = compute_kpis(lakes[lake], DATE)
     assert doc["sources"]["arrival_hours_from_lake"] == OLD_HOURS[lake]
     assert not set(OLD_HOURS[lake]) & set(doc["sources"]["arrival_hours_from_rollups"])
+    on_the_date = [stem for stem in OLD_HOURS[lake] if stem.startswith(DATE)]
+    assert doc["sources"]["ingest_hours_from_quarantine_files"] == on_the_date
 
 
 def test_a_date_without_data_gives_zeros_and_says_so(lakes):
