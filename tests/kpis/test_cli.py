@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 
+from platform_assets.kpis.cli import main
 from tests.kpis.conftest import DATE
 
 
@@ -47,10 +48,17 @@ def _one_line_exit_2(result, *words):
     assert all(word in lines[0] for word in words), lines[0]
 
 
-def test_bad_dates_are_refused(lakes):
-    for bad in ["2025-02-30", "yesterday", "2025-3-1x"]:
-        _one_line_exit_2(_run(["--date", bad], SLUICE_STORAGE_URL=lakes["local"].resolved_url), "--date", bad)
-    _one_line_exit_2(_run([], SLUICE_STORAGE_URL=lakes["local"].resolved_url), "--date")
+def test_bad_arguments_are_refused(lakes, monkeypatch, capsys):
+    monkeypatch.setenv("SLUICE_STORAGE_URL", lakes["local"].resolved_url)
+    for args, words in [
+        (["--date", "2025-02-30"], ["--date", "2025-02-30"]), (["--date", "yesterday"], ["yesterday"]),
+        (["--date", DATE, "--workers", "0"], ["--workers"]), ([], ["--date"]),
+    ]:
+        try:
+            code = main(args)
+        except SystemExit as exit:  # argparse's own errors leave through SystemExit
+            code = exit.code
+        _one_line_exit_2(subprocess.CompletedProcess(args, code, "", capsys.readouterr().err), *words)
 
 
 def test_unreachable_storage_and_scheduler(lakes, tmp_path):

@@ -6,8 +6,9 @@ contender reads S3 through a byte-counting TCP proxy, so "bytes on the wire" is 
 same way for all (HTTP headers and listings included):
 
 1. `sluice-kpis --date D` (one process, then --workers 2), a subprocess as a user runs it;
-2. DuckDB computing the same figures over the date's hive glob through httpfs;
-3. DuckDB scanning the date's raw landing JSON (no validation, no dedupe: a lower bound).
+2. the same with the day's rollups deleted (the lake fallback, as for a day ingested before);
+3. DuckDB computing the same figures over the date's hive glob through httpfs;
+4. DuckDB scanning the date's raw landing JSON (no validation, no dedupe: a lower bound).
 
 Run alone: ``python -m tools.bench.bench_kpis [WORKDIR]``.
 """
@@ -62,6 +63,17 @@ def _sluice_kpis(proxy: ByteCountingProxy, out: Path, workers: int) -> dict:
     seconds = time.perf_counter() - began
     doc = json.loads((out / f"kpis-{DAY}.json").read_text())
     return {"seconds": round(seconds, 2), "wire_bytes": proxy.bytes_to_client, "doc": doc}
+
+
+def _delete_rollups(endpoint: str) -> None:
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    listed = client.list_objects_v2(Bucket=BUCKET, Prefix="root/rollups/")
+    for obj in listed.get("Contents", []):
+        client.delete_object(Bucket=BUCKET, Key=obj["Key"])
+
+
+def _figures(doc: dict) -> tuple:
+    return doc["events"], doc["active_users"], doc["by_type"], doc["by_hour"], doc["late_events"], doc["quarantined"]
 
 
 def _duckdb_con(proxy: ByteCountingProxy) -> duckdb.DuckDBPyConnection:
@@ -134,11 +146,17 @@ def run(workdir: Path) -> tuple[dict, str]:
             ours2 = _sluice_kpis(proxy, workdir / "out-2", 2)
             duck = _duckdb_glob(proxy)
             raw = _raw_json_scan(proxy)
+            # As if the day had been ingested before rollups existed: the lake fallback.
+            _delete_rollups(endpoint)
+            fallback = _sluice_kpis(proxy, workdir / "out-fallback", 1)
     finally:
         moto.terminate()
         moto.wait()
     doc = ours.pop("doc")
     ours2.pop("doc")
+    fallback_doc = fallback.pop("doc")
+    fallback.update(files_read=fallback_doc["files_read"], bytes_read=fallback_doc["bytes_read"],
+                    same_figures=_figures(fallback_doc) == _figures(doc))
     lake_bytes = doc["lake_bytes"]
     rollup_bytes = sum(p.stat().st_size for p in (root / "rollups" / "events" / f"event_date={DAY}").glob("*.parquet"))
     result = {
@@ -149,7 +167,7 @@ def run(workdir: Path) -> tuple[dict, str]:
         "sluice_kpis": {**ours, "files_read": doc["files_read"], "bytes_read": doc["bytes_read"],
                         "read_share": round(doc["bytes_read"] / lake_bytes, 4)},
         "sluice_kpis_workers_2": ours2,
-        "duckdb_glob": duck, "raw_json_scan": raw,
+        "sluice_kpis_lake_fallback": fallback, "duckdb_glob": duck, "raw_json_scan": raw,
         "same_figures": duck["events"] == doc["events"] and duck["active_users"] == doc["active_users"]
         and duck["late_events"] == doc["late_events"] and duck["types"] == len(doc["by_type"]),
         "speedup_vs_duckdb_glob": round(duck["seconds"] / ours["seconds"], 1),
@@ -161,6 +179,7 @@ def run(workdir: Path) -> tuple[dict, str]:
 def _markdown(r: dict) -> str:
     mb = 2**20
     ours, duck, raw = r["sluice_kpis"], r["duckdb_glob"], r["raw_json_scan"]
+    fb = r["sluice_kpis_lake_fallback"]
     return f"""## kpis
 
 A day of {r['events_generated']:,} generated events ({r['date_events']:,} valid on {DAY},
@@ -173,6 +192,8 @@ uploaded to moto S3; every contender reads through the same byte-counting proxy.
 | `sluice-kpis --date {DAY}` | {ours['seconds']} | {ours['wire_bytes'] / mb:.2f} MB | 1x |
 | `sluice-kpis --workers 2` | {r['sluice_kpis_workers_2']['seconds']} | \
 {r['sluice_kpis_workers_2']['wire_bytes'] / mb:.2f} MB | |
+| `sluice-kpis`, rollups deleted (lake fallback: the `user_id` column) | {fb['seconds']} | \
+{fb['wire_bytes'] / mb:.2f} MB | |
 | DuckDB httpfs, hive glob over the date | {duck['seconds']} | {duck['wire_bytes'] / mb:.2f} MB | \
 {r['speedup_vs_duckdb_glob']}x slower |
 | DuckDB scan of the raw landing JSON (no validation) | {raw['seconds']} | {raw['wire_bytes'] / mb:.2f} MB | \
@@ -180,7 +201,8 @@ uploaded to moto S3; every contender reads through the same byte-counting proxy.
 
 sluice-kpis read {ours['files_read']} files, {ours['bytes_read'] / mb:.2f} MB: {ours['read_share']:.1%} of the
 date's lake bytes (target <= 10%); {r['speedup_vs_duckdb_glob']}x faster than the DuckDB glob (target >= 3x).
-Same figures as DuckDB (events, users, late, types): {r['same_figures']}.
+Same figures as DuckDB (events, users, late, types): {r['same_figures']}; the lake fallback read
+{fb['files_read']:,} files, {fb['bytes_read'] / mb:.2f} MB, same figures as from rollups: {fb['same_figures']}.
 """
 
 
