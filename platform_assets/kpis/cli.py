@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:  # pyarrow's filesystem: a bucket or endpoint that does not answer
         return _fail(f"sluice-kpis: cannot read storage: {str(err).splitlines()[0]}")
     print(text_table(doc))
-    print(f"  {len(plan.tasks)} tasks in {time.perf_counter() - began:.2f} s; wrote {', '.join(written)}")
+    steps = ", ".join(f"{step} {seconds:.2f} s" for step, seconds in plan.seconds.items())
+    print(f"  {len(plan.tasks)} tasks, {time.perf_counter() - began:.2f} s ({steps}); wrote {', '.join(written)}")
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 
@@ -52,11 +53,16 @@ def compute_kpis(
     """The KPI document of ``date`` ('YYYY-MM-DD') and the plan it followed."""
     plan = plan_date(storage, date)
     task_fn = partial(run_task, storage.resolved_url, _endpoint(storage))
+    began = time.perf_counter()
     if scheduler:
         partials = _run_dask(task_fn, plan.tasks, scheduler)
     else:
         partials = _run_local(task_fn, plan.tasks, workers)
-    return kpi_document(plan, merge(partials)), plan
+    plan.seconds["tasks"] = time.perf_counter() - began
+    began = time.perf_counter()
+    doc = kpi_document(plan, merge(partials))
+    plan.seconds["merge"] = time.perf_counter() - began
+    return doc, plan
 
 
 def _endpoint(storage: StorageResource) -> str | None:

@@ -20,6 +20,7 @@ For event date D:
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class Plan:
     # Quarantine counts of the arrival hours whose manifests have them (the rest: files).
     quarantined: int = 0
     quarantine_reasons: Counter = field(default_factory=Counter)
+    seconds: dict = field(default_factory=dict)  # where planning spent its time (not in the JSON)
 
 
 def stem_of(key: str) -> str:
@@ -136,6 +138,7 @@ def plan_date(storage: StorageResource, date: str) -> Plan:
     """The tasks that compute ``date``'s KPIs (a 'YYYY-MM-DD' already validated)."""
     # The first request goes through the storage resource: a wrong root or endpoint fails
     # here with its clear StorageAccessError, before pyarrow's filesystem is used.
+    began = time.perf_counter()
     rollups = [FileRef(o.key, o.size) for o in storage.list_objects(rollup_date_prefix(date))]
     rollups = [r for r in rollups if r.key.endswith(".parquet")]
     fs, base = storage.arrow_filesystem()
@@ -148,10 +151,12 @@ def plan_date(storage: StorageResource, date: str) -> Plan:
     quarantine = [q for q in quarantine if q.key.endswith(".parquet")]
 
     plan = Plan(date, [], lake_bytes=sum(f.size for f in lake), lake_files=len(lake))
+    plan.seconds["listing"] = time.perf_counter() - began
     # The manifests of the rollups' arrival hours (to trust them) and of the date's own
     # arrival hours (their quarantine counts): one small GET each.
     stems = sorted({stem_of(r.key) for r in rollups} | {f"{date}T{hour:02d}" for hour in range(24)})
     manifests = _read_manifests(storage, stems, plan)
+    plan.seconds["manifests"] = time.perf_counter() - began - plan.seconds["listing"]
     trusted = [r for r in rollups if _committed(manifests[stem_of(r.key)])
                and r.key in manifests[stem_of(r.key)].get("rollups", ())]
     covered = {stem_of(r.key) for r in trusted}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -58,11 +59,13 @@ def _sluice_kpis(proxy: ByteCountingProxy, out: Path, workers: int) -> dict:
     script = Path(sys.executable).parent / "sluice-kpis"
     proxy.reset()
     began = time.perf_counter()
-    subprocess.run([str(script), "--date", DAY, "--out", str(out), "--workers", str(workers)],
-                   env=env, check=True, capture_output=True, text=True)
+    done = subprocess.run([str(script), "--date", DAY, "--out", str(out), "--workers", str(workers)],
+                          env=env, check=True, capture_output=True, text=True)
     seconds = time.perf_counter() - began
     doc = json.loads((out / f"kpis-{DAY}.json").read_text())
-    return {"seconds": round(seconds, 2), "wire_bytes": proxy.bytes_to_client, "doc": doc}
+    steps = re.search(r"tasks, [0-9.]+ s \((.*)\); wrote", done.stdout)  # the CLI's own breakdown
+    return {"seconds": round(seconds, 2), "wire_bytes": proxy.bytes_to_client, "doc": doc,
+            "steps": steps.group(1) if steps else ""}
 
 
 def _delete_rollups(endpoint: str) -> None:
@@ -198,6 +201,9 @@ uploaded to moto S3; every contender reads through the same byte-counting proxy.
 {r['speedup_vs_duckdb_glob']}x slower |
 | DuckDB scan of the raw landing JSON (no validation) | {raw['seconds']} | {raw['wire_bytes'] / mb:.2f} MB | \
 {r['speedup_vs_raw_json']}x slower |
+
+Inside sluice-kpis (its own timings, the rest is interpreter start): {ours['steps']}; with
+rollups deleted: {fb['steps']}.
 
 sluice-kpis read {ours['files_read']} files, {ours['bytes_read'] / mb:.2f} MB: {ours['read_share']:.1%} of the
 date's lake bytes (target <= 10%); {r['speedup_vs_duckdb_glob']}x faster than the DuckDB glob (target >= 3x).
