@@ -1,9 +1,12 @@
 """The same tasks on two local processes and on a real Dask cluster (a scheduler and two
 worker processes on 127.0.0.1) give the same document as one process."""
 
+import pickle
+
 import pytest
 
 from platform_assets.kpis.compute import compute_kpis
+from platform_assets.kpis.partials import run_task
 from tests.kpis.conftest import DATE
 
 
@@ -25,3 +28,12 @@ def test_two_processes_and_a_dask_cluster_give_the_same_document(lakes, dask_clu
     assert compute_kpis(lakes["s3"], DATE, scheduler=dask_cluster.scheduler_address)[0] == one
     workers = dask_cluster.scheduler_info["workers"]
     assert len(workers) == 2 and all(info["host"] == "127.0.0.1" for info in workers.values())
+
+
+def test_a_partial_travels_at_the_size_of_its_pairs(lakes):
+    """What a worker sends back: slices of shared buffers would pickle whole buffers."""
+    storage = lakes["local"]
+    _, plan = compute_kpis(storage, DATE)
+    partial = run_task(storage.resolved_url, None, plan.tasks[0])
+    assert partial.pairs.num_rows > 1000
+    assert len(pickle.dumps(partial)) < 1.5 * partial.pairs.nbytes + 200_000
