@@ -124,7 +124,9 @@ class Decision:
     index_path: Path | None  # None when the hour keeps no id
 
 
-def _previous_manifest(storage: StorageResource, arrival_hour: datetime) -> tuple[list[str], bool, list[str]]:
+def _previous_manifest(
+    storage: StorageResource, arrival_hour: datetime
+) -> tuple[list[str], bool, list[str]]:
     """The lake files an earlier run of the hour wrote or planned, whether it finished, and
     its rollups."""
     try:
@@ -148,11 +150,18 @@ def _temp_name_prefix(arrival_hour: datetime) -> str:
 def _write_manifest(
     storage, arrival_hour: datetime, lake_files: list[str], complete: bool, rollups=(), stats=None
 ) -> None:
-    body = {"arrival_hour": arrival_hour.isoformat(), "complete": complete, "lake_files": sorted(lake_files),
-            "rollups": sorted(rollups)}
+    body = {
+        "arrival_hour": arrival_hour.isoformat(),
+        "complete": complete,
+        "lake_files": sorted(lake_files),
+        "rollups": sorted(rollups),
+    }
     if stats is not None:  # what the quarantine KPIs need, without reading the quarantine
-        body["counts"] = {"records_read": stats.records_read, "quarantined": stats.quarantined,
-                          "quarantined_by_reason": dict(sorted(stats.reasons.items()))}
+        body["counts"] = {
+            "records_read": stats.records_read,
+            "quarantined": stats.quarantined,
+            "quarantined_by_reason": dict(sorted(stats.reasons.items())),
+        }
     storage.put_bytes(manifest_key(arrival_hour), json.dumps(body, indent=1).encode())
 
 
@@ -236,7 +245,8 @@ def publish_hour(storage: StorageResource, prepared: PreparedHour, decision: Dec
         _remove_temporary_files(storage, previous, _temp_name_prefix(arrival_hour))
     planned = {cell: lake_file_key(*cell, arrival_hour) for cell in prepared.cells.cells()}
     announced = set(previous_rollups) | planned_rollup_keys(planned, arrival_hour)
-    _write_manifest(storage, arrival_hour, sorted(set(previous) | set(planned.values())), False, announced)
+    lake_files = sorted(set(previous) | set(planned.values()))
+    _write_manifest(storage, arrival_hour, lake_files, False, announced)
 
     rollup = RollupBuilder(arrival_hour)
     _publish_cells(storage, prepared, decision, planned, rollup)
@@ -341,14 +351,18 @@ def _finish(publishing: Future, workdir: tempfile.TemporaryDirectory) -> HourSta
         workdir.cleanup()
 
 
-def _publish_cells(storage, prepared: PreparedHour, decision: Decision, keys: dict, rollup=None) -> None:
+def _publish_cells(
+    storage, prepared: PreparedHour, decision: Decision, keys: dict, rollup=None
+) -> None:
     """One lake file per cell: written in one call under hidden names, then each moved to
     its key (a rename locally, an upload on S3)."""
     stats = prepared.stats
     base = storage.writable_dir(LAKE_PREFIX, staging_dir=prepared.workdir)
     temp_name = f"{_temp_name_prefix(prepared.arrival_hour)}{uuid.uuid4().hex}"
     try:
-        written = write_lake_files(prepared.cells, decision.dropped_seqs, base, temp_name, rollup=rollup)
+        written = write_lake_files(
+            prepared.cells, decision.dropped_seqs, base, temp_name, rollup=rollup
+        )
         moves = []
         for cell, rows in sorted(written.rows.items()):
             moves.append((written.paths[cell], keys[cell]))

@@ -75,10 +75,14 @@ class RollupBuilder:
                 "user_id": rows.column("user_id"),
             }
         )
-        self._hours.append(table.group_by(["event_type", "epoch_hour"]).aggregate([([], "count_all")]))
+        self._hours.append(
+            table.group_by(["event_type", "epoch_hour"]).aggregate([([], "count_all")])
+        )
         with_user = table.filter(pc.is_valid(table.column("user_id")))
         self._users.append(
-            with_user.group_by(["epoch_day", "event_type", "user_id"]).aggregate([([], "count_all")])
+            with_user.group_by(["epoch_day", "event_type", "user_id"]).aggregate(
+                [([], "count_all")]
+            )
         )
 
     def tables(self) -> dict[str, pa.Table]:
@@ -96,7 +100,9 @@ class RollupBuilder:
             hour_rows = pa.table(
                 {
                     "event_type": day_hours.column("event_type"),
-                    "event_hour": pc.subtract(day_hours.column("epoch_hour"), epoch_day * 24).cast(pa.int8()),
+                    "event_hour": pc.subtract(day_hours.column("epoch_hour"), epoch_day * 24).cast(
+                        pa.int8()
+                    ),
                     "user_id": pa.nulls(day_hours.num_rows, pa.string()),
                     "events": day_hours.column("events"),
                     "late_events": day_hours.column("late"),
@@ -134,5 +140,7 @@ def _summed(partials: list[pa.Table], keys: list[str]) -> pa.Table:
     """The partial counts of several groups, summed per key."""
     table = pa.concat_tables(partials) if len(partials) > 1 else partials[0]
     summed = table.group_by(keys).aggregate([("count_all", "sum")])
-    summed = pa.table({**{k: summed.column(k) for k in keys}, "events": summed.column("count_all_sum")})
+    summed = pa.table(
+        {**{k: summed.column(k) for k in keys}, "events": summed.column("count_all_sum")}
+    )
     return summed.sort_by([(k, "ascending") for k in keys])

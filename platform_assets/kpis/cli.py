@@ -34,11 +34,19 @@ def _fail(message: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="sluice-kpis", description="Daily KPIs of one UTC event date, straight from storage.")
+    p = _Parser(
+        prog="sluice-kpis", description="Daily KPIs of one UTC event date, straight from storage."
+    )
     p.add_argument("--date", required=True, help="UTC event date, YYYY-MM-DD")
-    p.add_argument("--out", default=None, help=f"local output directory (default: {OUTPUT_PREFIX} in storage)")
-    p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1: this one)")
-    p.add_argument("--scheduler", default=None, help="a Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    p.add_argument(
+        "--out", default=None, help=f"local output directory (default: {OUTPUT_PREFIX} in storage)"
+    )
+    p.add_argument(
+        "--workers", type=int, default=1, help="local worker processes (default 1: this one)"
+    )
+    p.add_argument(
+        "--scheduler", default=None, help="a Dask scheduler address, e.g. tcp://10.0.0.5:8786"
+    )
     return p
 
 
@@ -46,7 +54,9 @@ def parse_date(text: str) -> str:
     try:
         return datetime.strptime(text, "%Y-%m-%d").strftime("%Y-%m-%d")
     except ValueError:
-        raise ValueError(f"sluice-kpis: --date {text!r} is not a date of the form YYYY-MM-DD") from None
+        raise ValueError(
+            f"sluice-kpis: --date {text!r} is not a date of the form YYYY-MM-DD"
+        ) from None
 
 
 def _check_root(storage: StorageResource) -> None:
@@ -58,7 +68,10 @@ def _check_root(storage: StorageResource) -> None:
 
 def write_outputs(storage: StorageResource, doc: dict, out: str | None) -> list[str]:
     name = f"kpis-{doc['date']}"
-    files = {f"{name}.json": json.dumps(doc, indent=1).encode(), f"{name}.html": html_report(doc).encode()}
+    files = {
+        f"{name}.json": json.dumps(doc, indent=1).encode(),
+        f"{name}.html": html_report(doc).encode(),
+    }
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)
         for file_name, body in files.items():
@@ -89,7 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"sluice-kpis: cannot read storage: {str(err).splitlines()[0]}")
     print(text_table(doc))
     steps = ", ".join(f"{step} {seconds:.2f} s" for step, seconds in plan.seconds.items())
-    print(f"  {len(plan.tasks)} tasks, {time.perf_counter() - began:.2f} s ({steps}); wrote {', '.join(written)}")
+    print(
+        f"  {len(plan.tasks)} tasks, {time.perf_counter() - began:.2f} s ({steps}); "
+        f"wrote {', '.join(written)}"
+    )
     return 0
 
 

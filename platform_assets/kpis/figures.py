@@ -27,7 +27,9 @@ def kpi_document(plan: Plan, merged: Partial) -> dict:
         for t in sorted(set(type_events) | set(type_users))
     }
     events = sum(by_hour)
-    active_users = pc.count_distinct(merged.pairs.column("user_id")).as_py() if merged.pairs.num_rows else 0
+    active_users = (
+        pc.count_distinct(merged.pairs.column("user_id")).as_py() if merged.pairs.num_rows else 0
+    )
     top = sorted(by_type.items(), key=lambda item: (-item[1]["events"], item[0]))[:TOP_TYPES]
     quarantined = merged.quarantined + plan.quarantined
     reasons = merged.quarantine_reasons + plan.quarantine_reasons
@@ -45,8 +47,11 @@ def kpi_document(plan: Plan, merged: Partial) -> dict:
         "late_share": merged.late_events / events if events else 0.0,
         "late_events": merged.late_events,
         "top_types": [{"type": t, **figures} for t, figures in top],
-        "quarantined": {"total": quarantined, "by_reason": dict(sorted(reasons.items())),
-                        "rate": rate},
+        "quarantined": {
+            "total": quarantined,
+            "by_reason": dict(sorted(reasons.items())),
+            "rate": rate,
+        },
         "files_read": merged.files_read + plan.manifests_read,
         "bytes_read": bytes_read,
         "lake_bytes": plan.lake_bytes,

@@ -39,7 +39,12 @@ class Partial:
 def distinct_pairs(table: pa.Table) -> pa.Table:
     # One chunk: the group_by's chunks are slices of shared buffers, and pickling a slice (to
     # another process or a Dask worker) sends its whole buffer: 572 MB instead of 31 MB, measured.
-    return table.group_by(["event_type", "user_id"]).aggregate([]).select(PAIR_SCHEMA.names).combine_chunks()
+    return (
+        table.group_by(["event_type", "user_id"])
+        .aggregate([])
+        .select(PAIR_SCHEMA.names)
+        .combine_chunks()
+    )
 
 
 def merge(partials: list[Partial]) -> Partial:
@@ -99,7 +104,9 @@ def _read(fs, base: str, ref: FileRef, columns: list[str] | None) -> tuple[pa.Ta
             counter = _CountingReader(raw)
             source = pa.PythonFile(counter, mode="r")
         parquet = pq.ParquetFile(source)
-        present = None if columns is None else [c for c in columns if c in parquet.schema_arrow.names]
+        present = (
+            None if columns is None else [c for c in columns if c in parquet.schema_arrow.names]
+        )
         table = parquet.read(columns=present) if present != [] else pa.table({})
         rows = parquet.metadata.num_rows
         return table, rows, ref.size if counter is None else counter.bytes
@@ -109,8 +116,11 @@ def _rollup(table: pa.Table, rows: int, ref: FileRef, part: Partial) -> list[pa.
     is_hour = pc.is_valid(table.column("event_hour"))
     hours = table.filter(is_hour)
     for event_type, hour, events, late in zip(
-        hours.column("event_type").to_pylist(), hours.column("event_hour").to_pylist(),
-        hours.column("events").to_pylist(), hours.column("late_events").to_pylist(), strict=True,
+        hours.column("event_type").to_pylist(),
+        hours.column("event_hour").to_pylist(),
+        hours.column("events").to_pylist(),
+        hours.column("late_events").to_pylist(),
+        strict=True,
     ):
         part.hour_events[(event_type, hour)] += events
         part.late_events += late
@@ -121,14 +131,20 @@ def _lake(table: pa.Table, rows: int, ref: FileRef, part: Partial) -> list[pa.Ta
     # lake/events/event_type=<t>/event_date=<D>/event_hour=<HH>/<arrival>.parquet: type and
     # hour are in the path; lateness compares the event hour with the arrival hour.
     type_dir, date_dir, hour_dir = ref.key.split("/")[-4:-1]
-    event_type, date, hour = type_dir.split("=", 1)[1], date_dir.split("=", 1)[1], int(hour_dir.split("=", 1)[1])
+    event_type, date, hour = (
+        type_dir.split("=", 1)[1],
+        date_dir.split("=", 1)[1],
+        int(hour_dir.split("=", 1)[1]),
+    )
     part.hour_events[(event_type, hour)] += rows
     if f"{date}T{hour:02d}" < stem_of(ref.key):
         part.late_events += rows
     if "user_id" not in table.column_names:  # written before the column existed: no users
         return []
     users = pc.unique(table.column("user_id").drop_null())
-    return [pa.table({"event_type": pa.array([event_type] * len(users), pa.string()), "user_id": users})]
+    return [
+        pa.table({"event_type": pa.array([event_type] * len(users), pa.string()), "user_id": users})
+    ]
 
 
 def _quarantine(table: pa.Table, rows: int, ref: FileRef, part: Partial) -> list[pa.Table]:

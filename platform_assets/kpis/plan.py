@@ -75,19 +75,31 @@ def _visible(info: pafs.FileInfo) -> bool:
 
 
 def _list_files(fs: pafs.FileSystem, base: str, prefix: str) -> list[FileRef]:
-    infos = fs.get_file_info(pafs.FileSelector(f"{base}/{prefix}".rstrip("/"), recursive=True, allow_not_found=True))
+    infos = fs.get_file_info(
+        pafs.FileSelector(f"{base}/{prefix}".rstrip("/"), recursive=True, allow_not_found=True)
+    )
     cut = len(base) + 1
-    return sorted((FileRef(i.path[cut:], i.size) for i in infos if _visible(i)), key=lambda f: f.key)
+    return sorted(
+        (FileRef(i.path[cut:], i.size) for i in infos if _visible(i)), key=lambda f: f.key
+    )
 
 
 def _type_prefixes(fs: pafs.FileSystem, base: str) -> list[str]:
     """``lake/events/event_type=<t>/`` for every type: one delimiter listing."""
-    infos = fs.get_file_info(pafs.FileSelector(f"{base}/{LAKE_PREFIX}".rstrip("/"), allow_not_found=True))
-    names = [i.base_name for i in infos if i.type == pafs.FileType.Directory and i.base_name.startswith("event_type=")]
+    infos = fs.get_file_info(
+        pafs.FileSelector(f"{base}/{LAKE_PREFIX}".rstrip("/"), allow_not_found=True)
+    )
+    names = [
+        i.base_name
+        for i in infos
+        if i.type == pafs.FileType.Directory and i.base_name.startswith("event_type=")
+    ]
     return [f"{LAKE_PREFIX}{name}/" for name in sorted(names)]
 
 
-def _read_manifests(storage: StorageResource, stems: list[str], plan: Plan) -> dict[str, dict | None]:
+def _read_manifests(
+    storage: StorageResource, stems: list[str], plan: Plan
+) -> dict[str, dict | None]:
     """Arrival partition -> its manifest (None when there is none), read in parallel."""
 
     def manifest(stem: str) -> bytes | None:
@@ -144,7 +156,8 @@ def plan_date(storage: StorageResource, date: str) -> Plan:
     fs, base = storage.arrow_filesystem()
     with ThreadPoolExecutor(LIST_THREADS) as pool:
         per_type = pool.map(
-            lambda prefix: _list_files(fs, base, f"{prefix}event_date={date}/"), _type_prefixes(fs, base)
+            lambda prefix: _list_files(fs, base, f"{prefix}event_date={date}/"),
+            _type_prefixes(fs, base),
         )
         lake = [ref for refs in per_type for ref in refs if ref.key.endswith(".parquet")]
     quarantine = _list_files(fs, base, f"{QUARANTINE_PREFIX}ingest_date={date}/")
@@ -157,8 +170,12 @@ def plan_date(storage: StorageResource, date: str) -> Plan:
     stems = sorted({stem_of(r.key) for r in rollups} | {f"{date}T{hour:02d}" for hour in range(24)})
     manifests = _read_manifests(storage, stems, plan)
     plan.seconds["manifests"] = time.perf_counter() - began - plan.seconds["listing"]
-    trusted = [r for r in rollups if _committed(manifests[stem_of(r.key)])
-               and r.key in manifests[stem_of(r.key)].get("rollups", ())]
+    trusted = [
+        r
+        for r in rollups
+        if _committed(manifests[stem_of(r.key)])
+        and r.key in manifests[stem_of(r.key)].get("rollups", ())
+    ]
     covered = {stem_of(r.key) for r in trusted}
     fallback = [f for f in lake if stem_of(f.key) not in covered]
     counted = _quarantine_from_manifests(manifests, date, plan)
@@ -166,7 +183,9 @@ def plan_date(storage: StorageResource, date: str) -> Plan:
     plan.rollup_hours = sorted(covered)
     plan.lake_hours = sorted({stem_of(f.key) for f in fallback})
     plan.quarantine_file_hours = sorted({_ingest_stem(q.key) for q in quarantine})
-    plan.tasks = chunk("rollup", trusted) + chunk("lake", fallback) + chunk("quarantine", quarantine)
+    plan.tasks = (
+        chunk("rollup", trusted) + chunk("lake", fallback) + chunk("quarantine", quarantine)
+    )
     return plan
 
 

@@ -1,4 +1,4 @@
-"""The per-date rollups the ingest writes with each arrival hour (platform_assets/events/rollups.py)."""
+"""The per-date rollups the ingest writes with each arrival hour (events/rollups.py)."""
 
 import json
 
@@ -16,27 +16,41 @@ def _rollup(storage, key):
     fs, base = storage.arrow_filesystem()
     with fs.open_input_file(f"{base}/{key}") as f:
         table = pq.read_table(f)
-    hours = sorted((r["event_type"], r["event_hour"], r["events"], r["late_events"])
-                   for r in table.to_pylist() if r["user_id"] is None)
-    users = sorted((r["event_type"], r["user_id"], r["events"]) for r in table.to_pylist() if r["user_id"])
+    hours = sorted(
+        (r["event_type"], r["event_hour"], r["events"], r["late_events"])
+        for r in table.to_pylist()
+        if r["user_id"] is None
+    )
+    users = sorted(
+        (r["event_type"], r["user_id"], r["events"]) for r in table.to_pylist() if r["user_id"]
+    )
     return hours, users
 
 
 @pytest.mark.parametrize("batch_size", [50_000, 1])  # 1: the hour spills, big cells stream
 def test_an_hour_writes_one_rollup_per_event_date_listed_in_its_manifest(storage, batch_size):
-    land(storage, ARRIVAL, "a.jsonl", [
-        event("e1", "view", ms(hour(1, 10), 1), user_id="u1"),
-        event("e2", "view", ms(hour(1, 10), 2), user_id="u1"),
-        event("e3", "view", ms(hour(1, 10), 3), user_id="u2"),
-        event("e4", "buy", ms(hour(1, 10), 4), user_id=7),  # not a string: no user
-        event("e5", "buy", ms(hour(1, 8), 0), user_id="u2"),  # late, same date
-        event("e6", "view", ms(hour(1, 8), 0) - 24 * 3_600_000, user_id="u3"),  # late, 2024-12-31
-        event("e1", "view", ms(hour(1, 10), 1), user_id="u1"),  # a copy: not counted
-        "{broken",
-    ])
+    land(
+        storage,
+        ARRIVAL,
+        "a.jsonl",
+        [
+            event("e1", "view", ms(hour(1, 10), 1), user_id="u1"),
+            event("e2", "view", ms(hour(1, 10), 2), user_id="u1"),
+            event("e3", "view", ms(hour(1, 10), 3), user_id="u2"),
+            event("e4", "buy", ms(hour(1, 10), 4), user_id=7),  # not a string: no user
+            event("e5", "buy", ms(hour(1, 8), 0), user_id="u2"),  # late, same date
+            event(
+                "e6", "view", ms(hour(1, 8), 0) - 24 * 3_600_000, user_id="u3"
+            ),  # late, 2024-12-31
+            event("e1", "view", ms(hour(1, 10), 1), user_id="u1"),  # a copy: not counted
+            "{broken",
+        ],
+    )
     stats = ingest_hour(storage, ARRIVAL, batch_size=batch_size)
-    keys = ["rollups/events/event_date=2024-12-31/2025-01-01T10.parquet",
-            "rollups/events/event_date=2025-01-01/2025-01-01T10.parquet"]
+    keys = [
+        "rollups/events/event_date=2024-12-31/2025-01-01T10.parquet",
+        "rollups/events/event_date=2025-01-01/2025-01-01T10.parquet",
+    ]
     assert stats.rollups == keys
     manifest = json.loads(storage.read_bytes(manifest_key(ARRIVAL)))
     assert manifest["complete"] and manifest["rollups"] == keys
@@ -49,10 +63,15 @@ def test_an_hour_writes_one_rollup_per_event_date_listed_in_its_manifest(storage
 
 
 def test_a_rerun_rewrites_the_rollups_and_removes_a_date_it_no_longer_touches(storage):
-    key = land(storage, ARRIVAL, "a.jsonl", [
-        event("e1", "view", ms(hour(1, 10), 1), user_id="u1"),
-        event("e2", "view", ms(hour(1, 8), 0) - 24 * 3_600_000, user_id="u3"),
-    ])
+    key = land(
+        storage,
+        ARRIVAL,
+        "a.jsonl",
+        [
+            event("e1", "view", ms(hour(1, 10), 1), user_id="u1"),
+            event("e2", "view", ms(hour(1, 8), 0) - 24 * 3_600_000, user_id="u3"),
+        ],
+    )
     ingest_hour(storage, ARRIVAL)
     assert storage.exists("rollups/events/event_date=2024-12-31/2025-01-01T10.parquet")
     storage.delete(key)

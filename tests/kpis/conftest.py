@@ -22,8 +22,16 @@ OLD_HOURS = {"local_old": ["2025-03-01T21", "2025-03-02T01"], "s3": ["2025-03-01
 
 def build(storage: StorageResource) -> StorageResource:
     generate_events(
-        storage, events=8_000, start=START, hours=HOURS, types=30, files_per_hour=2,
-        malformed_rate=0.04, late_rate=0.08, duplicate_rate=0.03, seed=16,
+        storage,
+        events=8_000,
+        start=START,
+        hours=HOURS,
+        types=30,
+        files_per_hour=2,
+        malformed_rate=0.04,
+        late_rate=0.08,
+        duplicate_rate=0.03,
+        seed=16,
     )
     list(ingest_hours(storage, [START + timedelta(hours=i) for i in range(HOURS)]))
     return storage
@@ -47,7 +55,9 @@ def lakes(tmp_path_factory, moto_endpoint) -> dict[str, StorageResource]:
     old = build(StorageResource(url=str(root / "local_old")))
     make_old(old, OLD_HOURS["local_old"])
     bucket = "sluice-kpis"
-    boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
+    boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1").create_bucket(
+        Bucket=bucket
+    )
     s3 = build(StorageResource(url=f"s3://{bucket}/root", s3_endpoint_url=moto_endpoint))
     make_old(s3, OLD_HOURS["s3"])
     return {"local": local, "local_old": old, "s3": s3}

@@ -42,9 +42,20 @@ def from_lake(storage, date: str) -> dict:
     if quarantine is not None:
         con.register("q", quarantine)
         total = con.execute("SELECT count(*) FROM q").fetchone()[0]
-        reasons = dict(con.execute("SELECT r, count(*) FROM (SELECT unnest(reasons) r FROM q) GROUP BY r").fetchall())
-    return {"events": events, "by_hour": by_hour, "by_type": dict(sorted(by_type.items())),
-            "active_users": active, "late_events": late, "quarantined": total, "by_reason": reasons}
+        reasons = dict(
+            con.execute(
+                "SELECT r, count(*) FROM (SELECT unnest(reasons) r FROM q) GROUP BY r"
+            ).fetchall()
+        )
+    return {
+        "events": events,
+        "by_hour": by_hour,
+        "by_type": dict(sorted(by_type.items())),
+        "active_users": active,
+        "late_events": late,
+        "quarantined": total,
+        "by_reason": reasons,
+    }
 
 
 def _rows(storage, key: str) -> int:
@@ -62,9 +73,12 @@ def from_landing(local_root, workdir, date: str, start: datetime, hours: int) ->
     ingest_with_duckdb(local_root / "landing" / "events", workdir, arrival)
     con = duckdb.connect()
     lake = f"{workdir}/lake/events/*/*/*/*.parquet"
-    by_type = {t: {"events": n, "users": u} for t, n, u in con.execute(f"""
+    by_type = {
+        t: {"events": n, "users": u}
+        for t, n, u in con.execute(f"""
         SELECT event_type, count(*), count(DISTINCT user_id) FROM read_parquet('{lake}', hive_partitioning=true)
-        WHERE event_date = '{date}' GROUP BY 1""").fetchall()}
+        WHERE event_date = '{date}' GROUP BY 1""").fetchall()
+    }
     q = f"{workdir}/quarantine/events/ingest_date={date}/*/*.parquet"
     quarantined = con.execute(f"SELECT count(*) FROM read_parquet('{q}')").fetchone()[0]
     return {"by_type": dict(sorted(by_type.items())), "quarantined": quarantined}

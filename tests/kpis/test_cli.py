@@ -13,7 +13,9 @@ from tests.kpis.conftest import DATE
 def _run(args, **env):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")} | env
     script = os.path.join(os.path.dirname(sys.executable), "sluice-kpis")
-    return subprocess.run([script, *args], env=full_env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [script, *args], env=full_env, capture_output=True, text=True, timeout=120
+    )
 
 
 def _dead_port() -> int:
@@ -24,8 +26,11 @@ def _dead_port() -> int:
 
 def test_writes_json_and_html_into_storage_and_prints_a_table(lakes):
     storage = lakes["s3"]
-    result = _run(["--date", DATE], SLUICE_STORAGE_URL=storage.resolved_url,
-                  SLUICE_S3_ENDPOINT_URL=storage.s3_endpoint_url)
+    result = _run(
+        ["--date", DATE],
+        SLUICE_STORAGE_URL=storage.resolved_url,
+        SLUICE_S3_ENDPOINT_URL=storage.s3_endpoint_url,
+    )
     assert result.returncode == 0, result.stderr
     assert f"KPIs for {DATE}" in result.stdout and "active users" in result.stdout
     doc = json.loads(storage.read_bytes(f"query_results/kpis/kpis-{DATE}.json"))
@@ -35,10 +40,15 @@ def test_writes_json_and_html_into_storage_and_prints_a_table(lakes):
 
 
 def test_out_dir_gets_both_files(lakes, tmp_path):
-    result = _run(["--date", DATE, "--out", str(tmp_path / "out"), "--workers", "2"],
-                  SLUICE_STORAGE_URL=lakes["local"].resolved_url)
+    result = _run(
+        ["--date", DATE, "--out", str(tmp_path / "out"), "--workers", "2"],
+        SLUICE_STORAGE_URL=lakes["local"].resolved_url,
+    )
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"kpis-{DATE}.html", f"kpis-{DATE}.json"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        f"kpis-{DATE}.html",
+        f"kpis-{DATE}.json",
+    ]
 
 
 def _one_line_exit_2(result, *words):
@@ -51,26 +61,38 @@ def _one_line_exit_2(result, *words):
 def test_bad_arguments_are_refused(lakes, monkeypatch, capsys):
     monkeypatch.setenv("SLUICE_STORAGE_URL", lakes["local"].resolved_url)
     for args, words in [
-        (["--date", "2025-02-30"], ["--date", "2025-02-30"]), (["--date", "yesterday"], ["yesterday"]),
-        (["--date", DATE, "--workers", "0"], ["--workers"]), ([], ["--date"]),
+        (["--date", "2025-02-30"], ["--date", "2025-02-30"]),
+        (["--date", "yesterday"], ["yesterday"]),
+        (["--date", DATE, "--workers", "0"], ["--workers"]),
+        ([], ["--date"]),
     ]:
         try:
             code = main(args)
         except SystemExit as exit:  # argparse's own errors leave through SystemExit
             code = exit.code
-        _one_line_exit_2(subprocess.CompletedProcess(args, code, "", capsys.readouterr().err), *words)
+        _one_line_exit_2(
+            subprocess.CompletedProcess(args, code, "", capsys.readouterr().err), *words
+        )
 
 
 def test_unreachable_storage_and_scheduler(lakes, tmp_path):
-    _one_line_exit_2(_run(["--date", DATE], SLUICE_STORAGE_URL=str(tmp_path / "nowhere")), "does not exist")
+    _one_line_exit_2(
+        _run(["--date", DATE], SLUICE_STORAGE_URL=str(tmp_path / "nowhere")), "does not exist"
+    )
     dead = f"http://127.0.0.1:{_dead_port()}"
     _one_line_exit_2(
-        _run(["--date", DATE], SLUICE_STORAGE_URL="s3://sluice-kpis/root", SLUICE_S3_ENDPOINT_URL=dead,
-             AWS_MAX_ATTEMPTS="1"),
+        _run(
+            ["--date", DATE],
+            SLUICE_STORAGE_URL="s3://sluice-kpis/root",
+            SLUICE_S3_ENDPOINT_URL=dead,
+            AWS_MAX_ATTEMPTS="1",
+        ),
         "SLUICE_S3_ENDPOINT_URL",
     )
     _one_line_exit_2(
-        _run(["--date", DATE, "--scheduler", f"tcp://127.0.0.1:{_dead_port()}"],
-             SLUICE_STORAGE_URL=lakes["local"].resolved_url),
+        _run(
+            ["--date", DATE, "--scheduler", f"tcp://127.0.0.1:{_dead_port()}"],
+            SLUICE_STORAGE_URL=lakes["local"].resolved_url,
+        ),
         "Dask scheduler",
     )

@@ -29,8 +29,9 @@ def test_figures_equal_an_independent_computation(lakes, expected, lake):
     assert doc["quarantined"]["rate"] == total / (total + expected["events"])
     top = sorted(expected["by_type"].items(), key=lambda kv: (-kv[1]["events"], kv[0]))[:10]
     assert doc["top_types"] == [{"type": t, **f} for t, f in top]
-    assert doc["lake_bytes"] == sum(o.size for o in lakes[lake].list_objects("lake/events/")
-                                    if f"/event_date={DATE}/" in o.key)
+    assert doc["lake_bytes"] == sum(
+        o.size for o in lakes[lake].list_objects("lake/events/") if f"/event_date={DATE}/" in o.key
+    )
 
 
 def test_figures_equal_the_duckdb_baseline_over_the_landing_files(lakes, tmp_path):

@@ -47,7 +47,9 @@ def _upload(root: Path, endpoint: str) -> tuple[int, int]:
     files = [p for p in root.rglob("*") if p.is_file() and not p.name.startswith((".", "_"))]
 
     def put(path: Path) -> int:
-        client.put_object(Bucket=BUCKET, Key=f"root/{path.relative_to(root).as_posix()}", Body=path.read_bytes())
+        client.put_object(
+            Bucket=BUCKET, Key=f"root/{path.relative_to(root).as_posix()}", Body=path.read_bytes()
+        )
         return path.stat().st_size
 
     with ThreadPoolExecutor(UPLOAD_THREADS) as pool:
@@ -55,17 +57,30 @@ def _upload(root: Path, endpoint: str) -> tuple[int, int]:
 
 
 def _sluice_kpis(proxy: ByteCountingProxy, out: Path, workers: int) -> dict:
-    env = {**os.environ, "SLUICE_STORAGE_URL": f"s3://{BUCKET}/root", "SLUICE_S3_ENDPOINT_URL": proxy.url}
+    env = {
+        **os.environ,
+        "SLUICE_STORAGE_URL": f"s3://{BUCKET}/root",
+        "SLUICE_S3_ENDPOINT_URL": proxy.url,
+    }
     script = Path(sys.executable).parent / "sluice-kpis"
     proxy.reset()
     began = time.perf_counter()
-    done = subprocess.run([str(script), "--date", DAY, "--out", str(out), "--workers", str(workers)],
-                          env=env, check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        [str(script), "--date", DAY, "--out", str(out), "--workers", str(workers)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - began
     doc = json.loads((out / f"kpis-{DAY}.json").read_text())
     steps = re.search(r"tasks, [0-9.]+ s \((.*)\); wrote", done.stdout)  # the CLI's own breakdown
-    return {"seconds": round(seconds, 2), "wire_bytes": proxy.bytes_to_client, "doc": doc,
-            "steps": steps.group(1) if steps else ""}
+    return {
+        "seconds": round(seconds, 2),
+        "wire_bytes": proxy.bytes_to_client,
+        "doc": doc,
+        "steps": steps.group(1) if steps else "",
+    }
 
 
 def _delete_rollups(endpoint: str) -> None:
@@ -76,12 +91,21 @@ def _delete_rollups(endpoint: str) -> None:
 
 
 def _figures(doc: dict) -> tuple:
-    return doc["events"], doc["active_users"], doc["by_type"], doc["by_hour"], doc["late_events"], doc["quarantined"]
+    return (
+        doc["events"],
+        doc["active_users"],
+        doc["by_type"],
+        doc["by_hour"],
+        doc["late_events"],
+        doc["quarantined"],
+    )
 
 
 def _duckdb_con(proxy: ByteCountingProxy) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    configure_for_storage(con, StorageResource(url=f"s3://{BUCKET}/root", s3_endpoint_url=proxy.url))
+    configure_for_storage(
+        con, StorageResource(url=f"s3://{BUCKET}/root", s3_endpoint_url=proxy.url)
+    )
     return con
 
 
@@ -96,15 +120,25 @@ def _duckdb_glob(proxy: ByteCountingProxy) -> dict:
         FROM read_parquet('{base}/lake/events/*/event_date={DAY}/*/*.parquet', hive_partitioning=true,
                           filename=true, union_by_name=true)""")
     events, users, late = con.execute(
-        "SELECT count(*), count(DISTINCT user_id), count(*) FILTER (late) FROM day").fetchone()
-    by_type = con.execute("SELECT event_type, count(*), count(DISTINCT user_id) FROM day GROUP BY 1").fetchall()
+        "SELECT count(*), count(DISTINCT user_id), count(*) FILTER (late) FROM day"
+    ).fetchone()
+    by_type = con.execute(
+        "SELECT event_type, count(*), count(DISTINCT user_id) FROM day GROUP BY 1"
+    ).fetchall()
     by_hour = con.execute("SELECT event_hour, count(*) FROM day GROUP BY 1").fetchall()
     reasons = con.execute(f"""SELECT r, count(*) FROM (SELECT unnest(reasons) r FROM
         read_parquet('{base}/quarantine/events/ingest_date={DAY}/*/*.parquet')) GROUP BY 1""").fetchall()
     seconds = time.perf_counter() - began
-    return {"seconds": round(seconds, 2), "wire_bytes": proxy.bytes_to_client, "events": events,
-            "active_users": users, "late_events": late, "types": len(by_type), "hours": len(by_hour),
-            "reasons": len(reasons)}
+    return {
+        "seconds": round(seconds, 2),
+        "wire_bytes": proxy.bytes_to_client,
+        "events": events,
+        "active_users": users,
+        "late_events": late,
+        "types": len(by_type),
+        "hours": len(by_hour),
+        "reasons": len(reasons),
+    }
 
 
 def _raw_json_scan(proxy: ByteCountingProxy) -> dict:
@@ -117,8 +151,12 @@ def _raw_json_scan(proxy: ByteCountingProxy) -> dict:
         FROM read_ndjson_objects('s3://{BUCKET}/root/landing/events/{day:%Y/%m/%d}/*/*', ignore_errors=true)
         WHERE TRY_CAST(json->>'$.meta.created_at' AS BIGINT) // 86400000 = {int(day.replace(tzinfo=UTC).timestamp()) // 86400}
     """).fetchone()
-    return {"seconds": round(time.perf_counter() - began, 2), "wire_bytes": proxy.bytes_to_client,
-            "events_unvalidated": events, "users_unvalidated": users}
+    return {
+        "seconds": round(time.perf_counter() - began, 2),
+        "wire_bytes": proxy.bytes_to_client,
+        "events_unvalidated": events,
+        "users_unvalidated": users,
+    }
 
 
 def run(workdir: Path) -> tuple[dict, str]:
@@ -134,8 +172,11 @@ def run(workdir: Path) -> tuple[dict, str]:
     ingested = time.perf_counter() - began
 
     port = free_port()
-    moto = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    moto = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for_port(port)
         endpoint = f"http://127.0.0.1:{port}"
@@ -158,21 +199,40 @@ def run(workdir: Path) -> tuple[dict, str]:
     doc = ours.pop("doc")
     ours2.pop("doc")
     fallback_doc = fallback.pop("doc")
-    fallback.update(files_read=fallback_doc["files_read"], bytes_read=fallback_doc["bytes_read"],
-                    same_figures=_figures(fallback_doc) == _figures(doc))
+    fallback.update(
+        files_read=fallback_doc["files_read"],
+        bytes_read=fallback_doc["bytes_read"],
+        same_figures=_figures(fallback_doc) == _figures(doc),
+    )
     lake_bytes = doc["lake_bytes"]
-    rollup_bytes = sum(p.stat().st_size for p in (root / "rollups" / "events" / f"event_date={DAY}").glob("*.parquet"))
+    rollup_bytes = sum(
+        p.stat().st_size
+        for p in (root / "rollups" / "events" / f"event_date={DAY}").glob("*.parquet")
+    )
     result = {
-        "events_generated": EVENTS, "date_events": doc["events"], "active_users": doc["active_users"],
-        "lake_files": doc["lake_files"], "lake_bytes": lake_bytes, "rollup_bytes": rollup_bytes,
-        "generate_seconds": round(generated, 1), "ingest_seconds": round(ingested, 1),
+        "events_generated": EVENTS,
+        "date_events": doc["events"],
+        "active_users": doc["active_users"],
+        "lake_files": doc["lake_files"],
+        "lake_bytes": lake_bytes,
+        "rollup_bytes": rollup_bytes,
+        "generate_seconds": round(generated, 1),
+        "ingest_seconds": round(ingested, 1),
         "upload": {"files": uploaded_files, "bytes": uploaded_bytes, "seconds": round(uploaded, 1)},
-        "sluice_kpis": {**ours, "files_read": doc["files_read"], "bytes_read": doc["bytes_read"],
-                        "read_share": round(doc["bytes_read"] / lake_bytes, 4)},
+        "sluice_kpis": {
+            **ours,
+            "files_read": doc["files_read"],
+            "bytes_read": doc["bytes_read"],
+            "read_share": round(doc["bytes_read"] / lake_bytes, 4),
+        },
         "sluice_kpis_workers_2": ours2,
-        "sluice_kpis_lake_fallback": fallback, "duckdb_glob": duck, "raw_json_scan": raw,
-        "same_figures": duck["events"] == doc["events"] and duck["active_users"] == doc["active_users"]
-        and duck["late_events"] == doc["late_events"] and duck["types"] == len(doc["by_type"]),
+        "sluice_kpis_lake_fallback": fallback,
+        "duckdb_glob": duck,
+        "raw_json_scan": raw,
+        "same_figures": duck["events"] == doc["events"]
+        and duck["active_users"] == doc["active_users"]
+        and duck["late_events"] == doc["late_events"]
+        and duck["types"] == len(doc["by_type"]),
         "speedup_vs_duckdb_glob": round(duck["seconds"] / ours["seconds"], 1),
         "speedup_vs_raw_json": round(raw["seconds"] / ours["seconds"], 1),
     }
@@ -185,35 +245,39 @@ def _markdown(r: dict) -> str:
     fb = r["sluice_kpis_lake_fallback"]
     return f"""## kpis
 
-A day of {r['events_generated']:,} generated events ({r['date_events']:,} valid on {DAY},
-{r['active_users']:,} active users, {r['lake_files']:,} lake files, {r['lake_bytes'] / mb:.1f} MB of
-lake, {r['rollup_bytes'] / mb:.2f} MB of rollups), ingested with rollups ({r['ingest_seconds']} s) and
+A day of {r["events_generated"]:,} generated events ({r["date_events"]:,} valid on {DAY},
+{r["active_users"]:,} active users, {r["lake_files"]:,} lake files, {r["lake_bytes"] / mb:.1f} MB of
+lake, {r["rollup_bytes"] / mb:.2f} MB of rollups), ingested with rollups ({r["ingest_seconds"]} s) and
 uploaded to moto S3; every contender reads through the same byte-counting proxy.
 
 | contender | wall s | bytes on the wire | time / sluice-kpis |
 |---|---:|---:|---:|
-| `sluice-kpis --date {DAY}` | {ours['seconds']} | {ours['wire_bytes'] / mb:.2f} MB | 1 |
-| `sluice-kpis --workers 2` | {r['sluice_kpis_workers_2']['seconds']} | \
-{r['sluice_kpis_workers_2']['wire_bytes'] / mb:.2f} MB | {r['sluice_kpis_workers_2']['seconds'] / ours['seconds']:.1f} |
-| `sluice-kpis`, rollups deleted (lake fallback: the `user_id` column) | {fb['seconds']} | \
-{fb['wire_bytes'] / mb:.2f} MB | {fb['seconds'] / ours['seconds']:.1f} |
-| DuckDB httpfs, hive glob over the date | {duck['seconds']} | {duck['wire_bytes'] / mb:.2f} MB | \
-{r['speedup_vs_duckdb_glob']} |
-| DuckDB scan of the raw landing JSON (no validation) | {raw['seconds']} | {raw['wire_bytes'] / mb:.2f} MB | \
-{r['speedup_vs_raw_json']} |
+| `sluice-kpis --date {DAY}` | {ours["seconds"]} | {ours["wire_bytes"] / mb:.2f} MB | 1 |
+| `sluice-kpis --workers 2` | {r["sluice_kpis_workers_2"]["seconds"]} | \
+{r["sluice_kpis_workers_2"]["wire_bytes"] / mb:.2f} MB | {r["sluice_kpis_workers_2"]["seconds"] / ours["seconds"]:.1f} |
+| `sluice-kpis`, rollups deleted (lake fallback: the `user_id` column) | {fb["seconds"]} | \
+{fb["wire_bytes"] / mb:.2f} MB | {fb["seconds"] / ours["seconds"]:.1f} |
+| DuckDB httpfs, hive glob over the date | {duck["seconds"]} | {duck["wire_bytes"] / mb:.2f} MB | \
+{r["speedup_vs_duckdb_glob"]} |
+| DuckDB scan of the raw landing JSON (no validation) | {raw["seconds"]} | {raw["wire_bytes"] / mb:.2f} MB | \
+{r["speedup_vs_raw_json"]} |
 
-Inside sluice-kpis (its own timings, the rest is interpreter start): {ours['steps']}; with
-rollups deleted: {fb['steps']}.
+Inside sluice-kpis (its own timings, the rest is interpreter start): {ours["steps"]}; with
+rollups deleted: {fb["steps"]}.
 
-sluice-kpis read {ours['files_read']} files, {ours['bytes_read'] / mb:.2f} MB: {ours['read_share']:.1%} of the
-date's lake bytes (target <= 10%); {r['speedup_vs_duckdb_glob']}x faster than the DuckDB glob (target >= 3x).
-Same figures as DuckDB (events, users, late, types): {r['same_figures']}; the lake fallback read
-{fb['files_read']:,} files, {fb['bytes_read'] / mb:.2f} MB, same figures as from rollups: {fb['same_figures']}.
+sluice-kpis read {ours["files_read"]} files, {ours["bytes_read"] / mb:.2f} MB: {ours["read_share"]:.1%} of the
+date's lake bytes (target <= 10%); {r["speedup_vs_duckdb_glob"]}x faster than the DuckDB glob (target >= 3x).
+Same figures as DuckDB (events, users, late, types): {r["same_figures"]}; the lake fallback read
+{fb["files_read"]:,} files, {fb["bytes_read"] / mb:.2f} MB, same figures as from rollups: {fb["same_figures"]}.
 """
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="sluice-bench-kpis-"))
+    target = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(tempfile.mkdtemp(prefix="sluice-bench-kpis-"))
+    )
     out, text = run(target)
     print(text)
     print(json.dumps(out, indent=1))

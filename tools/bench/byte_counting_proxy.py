@@ -35,7 +35,9 @@ class ByteCountingProxy:
         self.target_port, self.port = target_port, free_port()
         self.bytes_to_client = 0
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="byte-proxy")
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, daemon=True, name="byte-proxy"
+        )
 
     @property
     def url(self) -> str:
@@ -59,7 +61,8 @@ class ByteCountingProxy:
     async def _handle(self, client_reader, client_writer) -> None:
         server_reader, server_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         await asyncio.gather(
-            self._pipe(client_reader, server_writer, False), self._pipe(server_reader, client_writer, True)
+            self._pipe(client_reader, server_writer, False),
+            self._pipe(server_reader, client_writer, True),
         )
 
     def __enter__(self) -> ByteCountingProxy:
