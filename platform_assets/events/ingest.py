@@ -64,6 +64,7 @@ from platform_assets.events.published_ids import (
     write_id_index,
 )
 from platform_assets.events.quarantine_writer import QuarantineWriter
+from platform_assets.events.rollups import RollupBuilder, planned_rollup_keys
 from platform_assets.events.spill import CellStore, IdBuckets
 from platform_assets.progress import ProgressLog
 from resources.storage import StorageResource
@@ -83,6 +84,7 @@ class HourStats:
     reasons: Counter = field(default_factory=Counter)
     types: Counter = field(default_factory=Counter)
     lake_files: list[str] = field(default_factory=list)
+    rollups: list[str] = field(default_factory=list)  # rollups/events/... keys (see rollups.py)
     quarantine_file: str | None = None
     bytes_written: int = 0  # lake and quarantine files together
     quarantine_bytes_written: int = 0
@@ -122,13 +124,16 @@ class Decision:
     index_path: Path | None  # None when the hour keeps no id
 
 
-def _previous_manifest(storage: StorageResource, arrival_hour: datetime) -> tuple[list[str], bool]:
-    """The lake files an earlier run of the hour wrote or planned, and whether it finished."""
+def _previous_manifest(
+    storage: StorageResource, arrival_hour: datetime
+) -> tuple[list[str], bool, list[str]]:
+    """The lake files an earlier run of the hour wrote or planned, whether it finished, and
+    its rollups."""
     try:
         body = json.loads(storage.read_bytes(manifest_key(arrival_hour)))
     except FileNotFoundError:
-        return [], True
-    return body["lake_files"], body["complete"]
+        return [], True, []
+    return body["lake_files"], body["complete"], body.get("rollups", [])
 
 
 def _remove_temporary_files(storage: StorageResource, lake_keys, name_prefix: str) -> None:
@@ -142,8 +147,21 @@ def _temp_name_prefix(arrival_hour: datetime) -> str:
     return f".{partition_file_stem(arrival_hour)}.parquet.tmp-"
 
 
-def _write_manifest(storage, arrival_hour: datetime, lake_files: list[str], complete: bool) -> None:
-    body = {"arrival_hour": arrival_hour.isoformat(), "complete": complete, "lake_files": sorted(lake_files)}
+def _write_manifest(
+    storage, arrival_hour: datetime, lake_files: list[str], complete: bool, rollups=(), stats=None
+) -> None:
+    body = {
+        "arrival_hour": arrival_hour.isoformat(),
+        "complete": complete,
+        "lake_files": sorted(lake_files),
+        "rollups": sorted(rollups),
+    }
+    if stats is not None:  # what the quarantine KPIs need, without reading the quarantine
+        body["counts"] = {
+            "records_read": stats.records_read,
+            "quarantined": stats.quarantined,
+            "quarantined_by_reason": dict(sorted(stats.reasons.items())),
+        }
     storage.put_bytes(manifest_key(arrival_hour), json.dumps(body, indent=1).encode())
 
 
@@ -222,13 +240,17 @@ def publish_hour(storage: StorageResource, prepared: PreparedHour, decision: Dec
 
     # Announce every file this run may write before writing any, so a crash leaves a
     # manifest from which the next run can remove whatever it no longer produces.
-    previous, previous_finished = _previous_manifest(storage, arrival_hour)
+    previous, previous_finished, previous_rollups = _previous_manifest(storage, arrival_hour)
     if not previous_finished:  # a killed run may have left hidden files in the cells it planned
         _remove_temporary_files(storage, previous, _temp_name_prefix(arrival_hour))
     planned = {cell: lake_file_key(*cell, arrival_hour) for cell in prepared.cells.cells()}
-    _write_manifest(storage, arrival_hour, sorted(set(previous) | set(planned.values())), complete=False)
+    announced = set(previous_rollups) | planned_rollup_keys(planned, arrival_hour)
+    lake_files = sorted(set(previous) | set(planned.values()))
+    _write_manifest(storage, arrival_hour, lake_files, False, announced)
 
-    _publish_cells(storage, prepared, decision, planned)
+    rollup = RollupBuilder(arrival_hour)
+    _publish_cells(storage, prepared, decision, planned, rollup)
+    stats.rollups = rollup.publish(storage, arrival_hour, announced, prepared.workdir)
     # The index holds, once each, the ids the same keep rule sent to the lake: rows written
     # beyond its distinct ids are copies (a copy let through, or a row written twice).
     stats.duplicate_ids_written = stats.valid - distinct_ids(decision.index_path)
@@ -249,7 +271,7 @@ def publish_hour(storage: StorageResource, prepared: PreparedHour, decision: Dec
         storage.put_file(decision.index_path, id_index_key(arrival_hour))
     else:
         storage.delete(id_index_key(arrival_hour))
-    _write_manifest(storage, arrival_hour, stats.lake_files, complete=True)
+    _write_manifest(storage, arrival_hour, stats.lake_files, True, stats.rollups, stats)
 
     stats.finished = time.perf_counter()
     if stats.valid + stats.quarantined != stats.records_read:
@@ -329,14 +351,18 @@ def _finish(publishing: Future, workdir: tempfile.TemporaryDirectory) -> HourSta
         workdir.cleanup()
 
 
-def _publish_cells(storage, prepared: PreparedHour, decision: Decision, keys: dict) -> None:
+def _publish_cells(
+    storage, prepared: PreparedHour, decision: Decision, keys: dict, rollup=None
+) -> None:
     """One lake file per cell: written in one call under hidden names, then each moved to
     its key (a rename locally, an upload on S3)."""
     stats = prepared.stats
     base = storage.writable_dir(LAKE_PREFIX, staging_dir=prepared.workdir)
     temp_name = f"{_temp_name_prefix(prepared.arrival_hour)}{uuid.uuid4().hex}"
     try:
-        written = write_lake_files(prepared.cells, decision.dropped_seqs, base, temp_name)
+        written = write_lake_files(
+            prepared.cells, decision.dropped_seqs, base, temp_name, rollup=rollup
+        )
         moves = []
         for cell, rows in sorted(written.rows.items()):
             moves.append((written.paths[cell], keys[cell]))

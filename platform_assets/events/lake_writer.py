@@ -84,6 +84,7 @@ class LakeWrite:
     rows: dict[tuple[str, int], int] = field(default_factory=dict)  # (event_type, epoch hour) -> rows written
     paths: dict[tuple[str, int], str] = field(default_factory=dict)  # the cell's written (temporary) file
     duplicates: list[pa.Table] = field(default_factory=list)  # DUPLICATE_COLUMNS of dropped copies
+    rollup: object | None = None  # a rollups.RollupBuilder: sees every group of kept rows
 
 
 @contextmanager
@@ -118,6 +119,7 @@ def write_lake_files(
     base_dir: Path | str,
     temp_name: str,
     max_open_files: int = MAX_OPEN_FILES,
+    rollup=None,
 ) -> LakeWrite:
     """Write the hour's ``cells`` under ``base_dir``: one zstd Parquet file per cell, in the
     cell's directory (layout.lake_cell_dir, relative to ``base_dir``), named ``temp_name`` +
@@ -129,7 +131,7 @@ def write_lake_files(
     file. Within a call every cell's rows arrive together and no file is closed before the
     end, so each cell gets exactly one file.
     """
-    result = LakeWrite()
+    result = LakeWrite(rollup=rollup)
     options = dict(
         format=_PARQUET,
         file_options=_LAKE_FILE_OPTIONS,
@@ -175,6 +177,8 @@ def _kept(table: pa.Table, cells: list, dropped_seqs: np.ndarray, result: LakeWr
         starts = np.array([start for _, start, _ in cells], dtype=np.int64)
         rows = np.add.reduceat(keep.to_numpy(zero_copy_only=False).astype(np.int64), starts)
         table = table.filter(keep)
+    if result.rollup is not None:
+        result.rollup.add(table)
     for (cell, _, _), kept in zip(cells, rows.tolist(), strict=True):
         if kept:
             result.rows[cell] = result.rows.get(cell, 0) + kept

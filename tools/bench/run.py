@@ -13,11 +13,11 @@ from pathlib import Path
 
 import psutil
 
-from tools.bench import bench_events, bench_logins, bench_people, bench_serving
+from tools.bench import bench_events, bench_kpis, bench_logins, bench_people, bench_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCHES = {"events": bench_events, "people": bench_people, "logins": bench_logins,
-           "serving": bench_serving}
+           "serving": bench_serving, "kpis": bench_kpis}
 
 
 def _previous() -> dict:

@@ -1,0 +1,1 @@
+"""Daily KPIs straight from storage (issue 16)."""
