@@ -8,6 +8,7 @@ than a file of the project. ``make dev``, ``make test`` and the dagster CLI then
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import sys
 from pathlib import Path
@@ -43,12 +44,19 @@ def manifest_is_current(project: DbtProject) -> bool:
 
 
 def prepared_project(project_dir: Path = DBT_DIR) -> DbtProject:
-    """The project, its manifest parsed if missing or stale."""
+    """The project, its manifest parsed if missing or stale. A run's step processes import the
+    code location at once: a file lock lets one of them parse while the others wait."""
     project = DbtProject(project_dir=project_dir, profiles_dir=project_dir)
-    if not manifest_is_current(project):
-        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
-            ["parse", "--quiet"], target_path=project.target_path
-        ).wait()
+    if manifest_is_current(project):
+        return project
+    target = Path(project.manifest_path).parent
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target / ".prepare.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not manifest_is_current(project):
+            DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+                ["parse", "--quiet"], target_path=project.target_path
+            ).wait()
     return project
 
 
