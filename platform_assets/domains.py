@@ -14,6 +14,7 @@ from platform_assets.catalog import definitions as catalog
 from platform_assets.customers import definitions as customers
 from platform_assets.events import definitions as events
 from platform_assets.logins import definitions as logins
+from platform_assets.marts import definitions as marts
 from platform_assets.people import definitions as people
 from platform_assets.serving import definitions as serving
 from resources.postgres import PostgresResource
@@ -41,5 +42,6 @@ def domain_definitions() -> Definitions:
         customers.customers_defs,
         catalog.catalog_defs,
         serving.serving_defs,
+        marts.marts_defs,
         Definitions(sensors=ALL_SENSORS, schedules=ALL_SCHEDULES, resources=build_resources()),
     )

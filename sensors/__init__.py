@@ -9,6 +9,7 @@ from sensors.catalog import catalog_automation_sensor
 from sensors.customers import customer_files_sensor, customers_schedule
 from sensors.events import raw_events_sensor
 from sensors.logins import login_files_sensor, login_queue_sensor
+from sensors.marts import marts_automation_sensor, marts_event_dates_sensor
 from sensors.ml import iris_automation_sensor
 from sensors.people import person_files_sensor
 from sensors.serving import events_by_user_sensor
@@ -22,5 +23,7 @@ ALL_SENSORS = [
     iris_automation_sensor,
     catalog_automation_sensor,
     events_by_user_sensor,
+    marts_event_dates_sensor,
+    marts_automation_sensor,
 ]
 ALL_SCHEDULES = [customers_schedule]

@@ -27,7 +27,13 @@ from pydantic import Field
 from platform_assets.events.ingest import DEFAULT_BATCH_SIZE, ingest_hours
 from platform_assets.events.lake_writer import LAKE_SCHEMA, PARTITION_SCHEMA
 from platform_assets.events.layout import LAKE_PREFIX, LANDING_PREFIX, QUARANTINE_PREFIX
-from platform_assets.events.metadata import combine, hours_markdown, summary, top_types_markdown
+from platform_assets.events.metadata import (
+    combine,
+    event_dates_written,
+    hours_markdown,
+    summary,
+    top_types_markdown,
+)
 from platform_assets.events.partitions import arrival_hours
 from platform_assets.events.quarantine_writer import QUARANTINE_SCHEMA
 from platform_assets.ingest_metadata_values import column_schema, ingest_metadata
@@ -166,6 +172,8 @@ def ingest_events(context: AssetExecutionContext, config: EventsIngestConfig, st
             "files_written": totals["lake_files_written"],
             "top_types": MetadataValue.md(top_types_markdown(totals["types"])),
             "hours": per_hour,
+            # Late events reach back several dates: the event marts rebuild exactly these.
+            "event_dates": MetadataValue.json(event_dates_written(hours)),
         },
     )
     yield MaterializeResult(

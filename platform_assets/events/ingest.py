@@ -85,6 +85,8 @@ class HourStats:
     types: Counter = field(default_factory=Counter)
     lake_files: list[str] = field(default_factory=list)
     rollups: list[str] = field(default_factory=list)  # rollups/events/... keys (see rollups.py)
+    # Files an earlier run of the hour wrote and this one no longer produces (deleted).
+    lake_files_removed: list[str] = field(default_factory=list)
     quarantine_file: str | None = None
     bytes_written: int = 0  # lake and quarantine files together
     quarantine_bytes_written: int = 0
@@ -255,8 +257,9 @@ def publish_hour(storage: StorageResource, prepared: PreparedHour, decision: Dec
     # beyond its distinct ids are copies (a copy let through, or a row written twice).
     stats.duplicate_ids_written = stats.valid - distinct_ids(decision.index_path)
 
-    for stale in set(previous) - set(stats.lake_files):
+    for stale in sorted(set(previous) - set(stats.lake_files)):
         storage.delete(stale)
+        stats.lake_files_removed.append(stale)
     q_key = quarantine_key(arrival_hour)
     stats.quarantined = quarantine.rows
     if quarantine.close():

@@ -49,6 +49,18 @@ def summary(totals: dict) -> IngestSummary:
     )
 
 
+def event_dates_written(hours: list[HourStats]) -> list[str]:
+    """The event dates (YYYY-MM-DD) whose lake files these hours wrote or removed: what the
+    event marts must rebuild (marts_event_dates_sensor reads it from the metadata)."""
+    dates = set()
+    for hour in hours:
+        for key in [*hour.lake_files, *hour.lake_files_removed]:
+            for part in key.split("/"):
+                if part.startswith("event_date="):
+                    dates.add(part.removeprefix("event_date="))
+    return sorted(dates)
+
+
 def top_types_markdown(types: Counter, limit: int = TOP_TYPES) -> str:
     total = sum(types.values()) or 1
     lines = ["| event_type | events | share |", "|---|---:|---:|"]

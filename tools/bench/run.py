@@ -13,11 +13,18 @@ from pathlib import Path
 
 import psutil
 
-from tools.bench import bench_events, bench_kpis, bench_logins, bench_people, bench_serving
+from tools.bench import (
+    bench_events,
+    bench_kpis,
+    bench_logins,
+    bench_marts,
+    bench_people,
+    bench_serving,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCHES = {"events": bench_events, "people": bench_people, "logins": bench_logins,
-           "serving": bench_serving, "kpis": bench_kpis}
+           "serving": bench_serving, "kpis": bench_kpis, "marts": bench_marts}
 
 
 def _previous() -> dict:
