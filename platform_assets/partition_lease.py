@@ -16,6 +16,8 @@ the write after it (a few ms) could still write once. Clocks are compared on exp
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
 import socket
@@ -237,3 +239,32 @@ def _renew_until(leases: dict[str, PartitionLease], stop: threading.Event, every
                 pass  # the holder's next check() raises
             except Exception:  # noqa: BLE001 - storage unreachable: retried next round
                 pass
+
+
+def leased(dataset: str):
+    """Decorate an asset's compute function (below its Dagster decorator) so that the run
+    holds the lease of each of its partitions (``context.partition_keys``) while it runs:
+    an overlapping run of one of them fails at once naming this run. Expects the storage
+    resource as the ``storage`` argument; works for functions that return or yield."""
+
+    def decorate(compute):
+        def _leases(context, kwargs):
+            return leases_held(kwargs["storage"], dataset, list(context.partition_keys), f"run {context.run_id}")
+
+        if inspect.isgeneratorfunction(compute):
+
+            @functools.wraps(compute)
+            def run_yielding(context, **kwargs):
+                with _leases(context, kwargs):
+                    yield from compute(context, **kwargs)
+
+            return run_yielding
+
+        @functools.wraps(compute)
+        def run(context, **kwargs):
+            with _leases(context, kwargs):
+                return compute(context, **kwargs)
+
+        return run
+
+    return decorate

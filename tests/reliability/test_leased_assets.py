@@ -1,0 +1,94 @@
+"""Person files, customer files and login hours are leased like events hours: a run of a
+partition another run holds fails at once naming that run, and touches nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dagster import DagsterInstance, Definitions, materialize
+
+from platform_assets.customers.assets import customer_file
+from platform_assets.logins.assets import user_logins
+from platform_assets.logins.sensors import load_user_logins_job
+from platform_assets.partition_lease import acquire
+from platform_assets.people.assets import person_file
+from resources.storage import StorageResource
+from tests.customers.customer_files import boundary_file
+from tests.logins.conftest import login_queue, pii_env, s3_storage, sqs_queue_url  # noqa: F401 - fixtures
+from tests.people.person_files import dirty_file
+
+
+def failure_message(result) -> str:
+    (failure,) = result.get_step_failure_events()
+    return failure.event_specific_data.error.cause.message
+
+
+@pytest.fixture
+def storage(tmp_path):
+    return StorageResource(url=str(tmp_path / "storage"))
+
+
+def test_a_person_file_held_by_another_run_is_not_loaded(storage, postgres, clean_postgres):
+    import psycopg
+
+    storage.put_bytes("landing/persons/dirty.csv", dirty_file())
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions("person_files", ["dirty.csv"])
+        run = lambda: materialize(  # noqa: E731
+            [person_file], partition_key="dirty.csv", instance=instance, raise_on_error=False,
+            resources={"storage": storage, "postgres": postgres},
+        )  # fmt: skip
+        lease = acquire(storage, "persons", "dirty.csv", holder="run other-42")
+        result = run()
+        assert not result.success
+        assert "persons dirty.csv is being processed by run other-42" in failure_message(result)
+        with psycopg.connect(clean_postgres) as conn:
+            assert conn.execute("select count(*) from person").fetchone()[0] == 0
+        lease.release()
+        assert run().success
+        with psycopg.connect(clean_postgres) as conn:
+            assert conn.execute("select count(*) from person").fetchone()[0] > 0
+
+
+def test_a_customer_file_held_by_another_run_is_not_touched(storage):
+    storage.put_bytes("landing/customers/c.csv", boundary_file())
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions("customer_files", ["c.csv"])
+        run = lambda: materialize(  # noqa: E731
+            [customer_file], partition_key="c.csv", instance=instance, raise_on_error=False,
+            resources={"storage": storage},
+        )  # fmt: skip
+        lease = acquire(storage, "customers", "c.csv", holder="run other-43")
+        result = run()
+        assert not result.success
+        assert "customers c.csv is being processed by run other-43" in failure_message(result)
+        assert [o.key for o in storage.list_objects("")] == ["landing/customers/c.csv", "state/leases/customers/c.csv.json"]
+        lease.release()
+        assert run().success
+
+
+def test_a_login_hour_held_by_another_run_is_not_loaded(s3_storage, clean_postgres, pii_env):  # noqa: F811
+    from resources.postgres import PostgresResource
+    from resources.secrets import PiiKeysResource
+
+    record = {"user_id": "u1", "device_type": "ios", "ip": "10.0.0.1", "device_id": "d1", "locale": "en", "app_version": "1"}
+    s3_storage.put_bytes("landing/logins/2025/03/01/10/a.json", json.dumps(record).encode())
+    postgres = PostgresResource(url=clean_postgres)
+    resources = {"storage": s3_storage, "postgres": postgres, "pii_keys": PiiKeysResource()}
+    job = Definitions(assets=[user_logins], jobs=[load_user_logins_job], resources=resources).resolve_job_def(
+        "load_user_logins"
+    )
+    tags = {"dagster/asset_partition_range_start": "2025-03-01-09:00", "dagster/asset_partition_range_end": "2025-03-01-10:00"}
+    lease = acquire(s3_storage, "logins", "2025-03-01-10:00", holder="run other-44")
+    try:
+        result = job.execute_in_process(instance=DagsterInstance.ephemeral(), tags=tags, raise_on_error=False)
+        assert not result.success
+        assert "logins 2025-03-01-10:00 is being processed by run other-44" in failure_message(result)
+        # Its other hour was not taken either: the run took no lease and released what it had.
+        assert s3_storage.read_versioned("state/leases/logins/2025-03-01-09%3A00.json") is None
+    finally:
+        lease.release()
+    result = job.execute_in_process(instance=DagsterInstance.ephemeral(), tags=tags, raise_on_error=False)
+    assert result.success
+    postgres.close()
