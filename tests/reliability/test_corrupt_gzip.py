@@ -10,7 +10,7 @@ import pytest
 from platform_assets.events.ingest import ingest_hour
 from platform_assets.events.layout import corrupt_files_prefix
 from tests.events.conftest import event, hour, land, ms
-from tests.reliability.conftest import lake_ids, quarantine_rows
+from tests.fixtures.lake_storage import lake_ids, quarantine_rows
 
 H = hour(1, 10)
 KEY = "landing/events/2025/01/01/10/damaged.jsonl.gz"
@@ -41,29 +41,29 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("damage", sorted(DAMAGE))
-def test_a_damaged_gzip_contributes_nothing_and_is_kept_whole(storage, damage):
+def test_a_damaged_gzip_contributes_nothing_and_is_kept_whole(lake_storage, damage):
     raw = DAMAGE[damage](packed())
-    storage.put_bytes(KEY, raw)
-    land(storage, H, "fine.jsonl", [event("ok-1"), event("ok-2")])
+    lake_storage.put_bytes(KEY, raw)
+    land(lake_storage, H, "fine.jsonl", [event("ok-1"), event("ok-2")])
 
-    stats = ingest_hour(storage, H)
+    stats = ingest_hour(lake_storage, H)
     assert (stats.records_read, stats.valid, stats.quarantined) == (3, 2, 1)
     assert stats.reasons == {"corrupt_file": 1} and stats.corrupt_files == [KEY]
-    assert lake_ids(storage) == ["ok-1", "ok-2"]  # not one record of the damaged file
-    assert quarantine_rows(storage) == [(KEY, None, "corrupt_file")]
+    assert lake_ids(lake_storage) == ["ok-1", "ok-2"]  # not one record of the damaged file
+    assert quarantine_rows(lake_storage) == [(KEY, None, "corrupt_file")]
     copy = f"{corrupt_files_prefix(H)}damaged.jsonl.gz"
-    with storage.backend.open_read(copy) as kept:
+    with lake_storage.backend.open_read(copy) as kept:
         assert kept.read() == raw  # the raw bytes, for the producer to look at
 
     # The producer sends the file again, whole; the hour is run again.
-    storage.put_bytes(KEY, packed())
-    again = ingest_hour(storage, H)
+    lake_storage.put_bytes(KEY, packed())
+    again = ingest_hour(lake_storage, H)
     assert (again.records_read, again.valid, again.quarantined) == (402, 402, 0)
-    assert lake_ids(storage) == sorted(IDS + ["ok-1", "ok-2"])
-    assert quarantine_rows(storage) == [] and not storage.exists(copy)
+    assert lake_ids(lake_storage) == sorted(IDS + ["ok-1", "ok-2"])
+    assert quarantine_rows(lake_storage) == [] and not lake_storage.exists(copy)
 
 
-def test_trailing_zero_padding_is_not_damage(local_storage):
+def test_trailing_zero_padding_is_not_damage(local_lake):
     """Some writers pad a gzip file with zero bytes; gzip readers accept it, so do we."""
-    local_storage.put_bytes(KEY, packed() + b"\0" * 512)
-    assert ingest_hour(local_storage, H).valid == len(IDS)
+    local_lake.put_bytes(KEY, packed() + b"\0" * 512)
+    assert ingest_hour(local_lake, H).valid == len(IDS)

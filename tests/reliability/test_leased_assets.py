@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from dagster import DagsterInstance, Definitions, materialize
 
 from platform_assets.customers.assets import customer_file
@@ -13,7 +12,6 @@ from platform_assets.logins.assets import user_logins
 from platform_assets.logins.sensors import load_user_logins_job
 from platform_assets.partition_lease import acquire
 from platform_assets.people.assets import person_file
-from resources.storage import StorageResource
 from tests.customers.customer_files import boundary_file
 from tests.logins.conftest import login_queue, pii_env, s3_storage, sqs_queue_url  # noqa: F401 - fixtures
 from tests.people.person_files import dirty_file
@@ -24,22 +22,17 @@ def failure_message(result) -> str:
     return failure.event_specific_data.error.cause.message
 
 
-@pytest.fixture
-def storage(tmp_path):
-    return StorageResource(url=str(tmp_path / "storage"))
-
-
-def test_a_person_file_held_by_another_run_is_not_loaded(storage, postgres, clean_postgres):
+def test_a_person_file_held_by_another_run_is_not_loaded(local_lake, postgres, clean_postgres):
     import psycopg
 
-    storage.put_bytes("landing/persons/dirty.csv", dirty_file())
+    local_lake.put_bytes("landing/persons/dirty.csv", dirty_file())
     with DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("person_files", ["dirty.csv"])
         run = lambda: materialize(  # noqa: E731
             [person_file], partition_key="dirty.csv", instance=instance, raise_on_error=False,
-            resources={"storage": storage, "postgres": postgres},
+            resources={"storage": local_lake, "postgres": postgres},
         )  # fmt: skip
-        lease = acquire(storage, "persons", "dirty.csv", holder="run other-42")
+        lease = acquire(local_lake, "persons", "dirty.csv", holder="run other-42")
         result = run()
         assert not result.success
         assert "persons dirty.csv is being processed by run other-42" in failure_message(result)
@@ -51,19 +44,19 @@ def test_a_person_file_held_by_another_run_is_not_loaded(storage, postgres, clea
             assert conn.execute("select count(*) from person").fetchone()[0] > 0
 
 
-def test_a_customer_file_held_by_another_run_is_not_touched(storage):
-    storage.put_bytes("landing/customers/c.csv", boundary_file())
+def test_a_customer_file_held_by_another_run_is_not_touched(local_lake):
+    local_lake.put_bytes("landing/customers/c.csv", boundary_file())
     with DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("customer_files", ["c.csv"])
         run = lambda: materialize(  # noqa: E731
             [customer_file], partition_key="c.csv", instance=instance, raise_on_error=False,
-            resources={"storage": storage},
+            resources={"storage": local_lake},
         )  # fmt: skip
-        lease = acquire(storage, "customers", "c.csv", holder="run other-43")
+        lease = acquire(local_lake, "customers", "c.csv", holder="run other-43")
         result = run()
         assert not result.success
         assert "customers c.csv is being processed by run other-43" in failure_message(result)
-        assert [o.key for o in storage.list_objects("")] == ["landing/customers/c.csv", "state/leases/customers/c.csv.json"]
+        assert [o.key for o in local_lake.list_objects("")] == ["landing/customers/c.csv", "state/leases/customers/c.csv.json"]
         lease.release()
         assert run().success
 

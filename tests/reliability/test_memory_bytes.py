@@ -13,7 +13,7 @@ import orjson
 from platform_assets.events.ingest import ingest_hour, prepare_hour
 from platform_assets.events.landing_reader import read_batches
 from tests.events.conftest import hour, ms
-from tests.reliability.conftest import lake_ids
+from tests.fixtures.lake_storage import lake_ids
 
 H = hour(1, 10)
 KEY = "landing/events/2025/01/01/10/big.jsonl"
@@ -31,10 +31,10 @@ def big_events(count: int, size: int) -> list[bytes]:
     ]
 
 
-def test_batches_are_bounded_in_bytes(local_storage):
+def test_batches_are_bounded_in_bytes(local_lake):
     lines = big_events(300, 10_000)
-    local_storage.put_bytes(KEY, b"\n".join(lines) + b"\n")
-    batches = list(read_batches(local_storage, [KEY], 50_000, [], batch_bytes=100_000))
+    local_lake.put_bytes(KEY, b"\n".join(lines) + b"\n")
+    batches = list(read_batches(local_lake, [KEY], 50_000, [], batch_bytes=100_000))
     assert [len(b) for b in batches] == [9] * 33 + [3]  # ~10 KB lines: 9 fit in 100,000 bytes
     assert all(sum(map(len, b.texts)) <= 100_000 for b in batches)
     assert [t for b in batches for t in b.texts] == lines
@@ -43,33 +43,33 @@ def test_batches_are_bounded_in_bytes(local_storage):
     assert numbers == list(range(1, 301))
 
 
-def test_a_line_longer_than_the_byte_bound_is_a_batch_of_its_own(local_storage):
+def test_a_line_longer_than_the_byte_bound_is_a_batch_of_its_own(local_lake):
     lines = big_events(3, 10) + big_events(1, 300_000) + big_events(2, 10)
-    local_storage.put_bytes(KEY, b"\n".join(lines))
-    batches = list(read_batches(local_storage, [KEY], 50_000, [], batch_bytes=100_000))
+    local_lake.put_bytes(KEY, b"\n".join(lines))
+    batches = list(read_batches(local_lake, [KEY], 50_000, [], batch_bytes=100_000))
     assert [len(b) for b in batches] == [3, 1, 2]
 
 
-def test_cells_spill_by_bytes_and_keep_every_record(local_storage, tmp_path):
-    local_storage.put_bytes(KEY, b"\n".join(big_events(400, 10_000)))
-    prepared = prepare_hour(local_storage, H, tmp_path, batch_bytes=200_000)
+def test_cells_spill_by_bytes_and_keep_every_record(local_lake, tmp_path):
+    local_lake.put_bytes(KEY, b"\n".join(big_events(400, 10_000)))
+    prepared = prepare_hour(local_lake, H, tmp_path, batch_bytes=200_000)
     assert prepared.cells.spilled  # 4 MB of rows, 50,000 lines allowed: spilled by bytes
     assert prepared.cells.group_rows() < 40  # read back a few hundred KB at a time
-    stats = ingest_hour(local_storage, H, batch_bytes=200_000)
+    stats = ingest_hour(local_lake, H, batch_bytes=200_000)
     assert (stats.valid, stats.quarantined) == (400, 0)
-    assert lake_ids(local_storage) == sorted(f"e{i}" for i in range(400))
+    assert lake_ids(local_lake) == sorted(f"e{i}" for i in range(400))
 
 
-def test_an_hour_of_10_kb_events_peaks_far_below_1_gib(local_storage):
+def test_an_hour_of_10_kb_events_peaks_far_below_1_gib(local_lake):
     """~100 MB of 10 KB events in one arrival hour (the line-bounded ingest peaked at ~870 MB)."""
-    local_storage.put_bytes(KEY, b"\n".join(big_events(10_000, 10_000)))
+    local_lake.put_bytes(KEY, b"\n".join(big_events(10_000, 10_000)))
     script = textwrap.dedent(
         f"""
         import resource
         from datetime import datetime, timezone
         from platform_assets.events.ingest import ingest_hour
         from resources.storage import StorageResource
-        stats = ingest_hour(StorageResource(url={local_storage.url!r}), datetime(2025, 1, 1, 10, tzinfo=timezone.utc))
+        stats = ingest_hour(StorageResource(url={local_lake.url!r}), datetime(2025, 1, 1, 10, tzinfo=timezone.utc))
         print(stats.valid, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
         """
     )

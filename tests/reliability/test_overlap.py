@@ -29,63 +29,63 @@ from platform_assets.partition_lease import (
     lease_key,
 )
 from tests.events.conftest import event, hour, land, ms
-from tests.reliability.conftest import lake_ids, quarantine_rows
+from tests.fixtures.lake_storage import lake_ids, quarantine_rows
 
 H = hour(1, 10)
 STEM = "2025-01-01T10"
 
 
-def first_and_late_files(storage) -> tuple[list[str], list[str]]:
+def first_and_late_files(lake_storage) -> tuple[list[str], list[str]]:
     first = [f"a{i}" for i in range(50)]
     late = [f"n{i}" for i in range(200)]  # the file that lands between the two runs' starts
-    land(storage, H, "000-first.jsonl", [event(i, created_at=ms(H, 1)) for i in first] + ["{bad"])
+    land(lake_storage, H, "000-first.jsonl", [event(i, created_at=ms(H, 1)) for i in first] + ["{bad"])
     return first, late
 
 
-def land_late(storage, late: list[str]) -> None:
-    land(storage, H, "100-late.jsonl", [event(i, f"type_{n % 7}", created_at=ms(H, 2)) for n, i in enumerate(late)])
+def land_late(lake_storage, late: list[str]) -> None:
+    land(lake_storage, H, "100-late.jsonl", [event(i, f"type_{n % 7}", created_at=ms(H, 2)) for n, i in enumerate(late)])
 
 
-def test_a_second_run_stops_at_once_naming_the_hour_and_the_holder(storage):
-    first, late = first_and_late_files(storage)
-    ingest_hour(storage, H)
-    holding = acquire(storage, "events", STEM, holder="run A-1234")  # run A is publishing
-    land_late(storage, late)
+def test_a_second_run_stops_at_once_naming_the_hour_and_the_holder(lake_storage):
+    first, late = first_and_late_files(lake_storage)
+    ingest_hour(lake_storage, H)
+    holding = acquire(lake_storage, "events", STEM, holder="run A-1234")  # run A is publishing
+    land_late(lake_storage, late)
     with pytest.raises(PartitionBusyError, match=r"events 2025-01-01T10 is being processed by run A-1234"):
-        ingest_hour(storage, H, holder="run B-5678")
-    assert lake_ids(storage) == sorted(first)  # B touched nothing
+        ingest_hour(lake_storage, H, holder="run B-5678")
+    assert lake_ids(lake_storage) == sorted(first)  # B touched nothing
     holding.release()
 
     # The retry (what raw_events_sensor requests once the hour is free) ingests every record.
-    stats = ingest_hour(storage, H, holder="run B-retry")
+    stats = ingest_hour(lake_storage, H, holder="run B-retry")
     assert (stats.records_read, stats.valid, stats.quarantined) == (251, 250, 1)
-    assert lake_ids(storage) == sorted(first + late)
-    assert quarantine_rows(storage) == [("landing/events/2025/01/01/10/000-first.jsonl", 51, "invalid_json")]
-    assert holder_of(storage, "events", STEM) is None  # released
+    assert lake_ids(lake_storage) == sorted(first + late)
+    assert quarantine_rows(lake_storage) == [("landing/events/2025/01/01/10/000-first.jsonl", 51, "invalid_json")]
+    assert holder_of(lake_storage, "events", STEM) is None  # released
 
 
-def test_the_run_that_started_first_and_finishes_last_cannot_publish_over_the_other(storage, tmp_path):
-    first, late = first_and_late_files(storage)
+def test_the_run_that_started_first_and_finishes_last_cannot_publish_over_the_other(lake_storage, tmp_path):
+    first, late = first_and_late_files(lake_storage)
     # Run A starts: its lease, then its reading of the hour (one file). It then freezes for
     # longer than its lease's ttl (here: a ttl that has already run out).
-    lease_a = acquire(storage, "events", STEM, holder="run A", ttl=0.001)
-    prepared_a = prepare_hour(storage, H, tmp_path)
-    decision_a = decide_duplicates(storage, prepared_a)
-    land_late(storage, late)
+    lease_a = acquire(lake_storage, "events", STEM, holder="run A", ttl=0.001)
+    prepared_a = prepare_hour(lake_storage, H, tmp_path)
+    decision_a = decide_duplicates(lake_storage, prepared_a)
+    land_late(lake_storage, late)
     # Run B takes the expired lease over (generation 2) and publishes both files.
-    stats_b = ingest_hour(storage, H, holder="run B")
+    stats_b = ingest_hour(lake_storage, H, holder="run B")
     assert stats_b.valid == 250
     # A wakes up and tries to publish its stale view of the hour: fenced off, nothing written.
     with pytest.raises(LeaseLostError, match=r"events 2025-01-01T10: lease of run A \(generation 1\) lost"):
-        publish_hour(storage, prepared_a, decision_a, lease_a)
-    assert lake_ids(storage) == sorted(first + late)
-    assert len(quarantine_rows(storage)) == 1
-    assert b'"complete": true' in storage.read_bytes(manifest_key(H))
+        publish_hour(lake_storage, prepared_a, decision_a, lease_a)
+    assert lake_ids(lake_storage) == sorted(first + late)
+    assert len(quarantine_rows(lake_storage)) == 1
+    assert b'"complete": true' in lake_storage.read_bytes(manifest_key(H))
 
 
-def test_two_runs_started_together_never_lose_or_duplicate_a_record(local_storage):
-    first, late = first_and_late_files(local_storage)
-    land_late(local_storage, late)
+def test_two_runs_started_together_never_lose_or_duplicate_a_record(local_lake):
+    first, late = first_and_late_files(local_lake)
+    land_late(local_lake, late)
     for trial in range(6):
         start = threading.Barrier(2)
         outcomes: dict[str, object] = {}
@@ -93,7 +93,7 @@ def test_two_runs_started_together_never_lose_or_duplicate_a_record(local_storag
         def run(name: str) -> None:
             start.wait()
             try:
-                outcomes[name] = ingest_hour(local_storage, H, holder=f"run {name}").valid
+                outcomes[name] = ingest_hour(local_lake, H, holder=f"run {name}").valid
             except Exception as err:  # noqa: BLE001 - recorded and asserted below
                 outcomes[name] = err
 
@@ -109,20 +109,20 @@ def test_two_runs_started_together_never_lose_or_duplicate_a_record(local_storag
                 isinstance(outcome, PartitionBusyError) and f"processed by run {other}" in str(outcome)
             ), (trial, outcome)
         assert 250 in outcomes.values()
-        assert lake_ids(local_storage) == sorted(first + late), trial
-        assert len(quarantine_rows(local_storage)) == 1, trial
-        assert holder_of(local_storage, "events", STEM) is None
+        assert lake_ids(local_lake) == sorted(first + late), trial
+        assert len(quarantine_rows(local_lake)) == 1, trial
+        assert holder_of(local_lake, "events", STEM) is None
 
 
-def test_a_lease_held_by_another_process_stops_this_one(local_storage, tmp_path):
+def test_a_lease_held_by_another_process_stops_this_one(local_lake, tmp_path):
     """Across processes: a real second process takes the lease and holds it until told."""
-    land(local_storage, H, "f.jsonl", [event("x1")])
+    land(local_lake, H, "f.jsonl", [event("x1")])
     script = textwrap.dedent(
         f"""
         import sys
         from platform_assets.partition_lease import acquire
         from resources.storage import StorageResource
-        lease = acquire(StorageResource(url={local_storage.url!r}), "events", "{STEM}", holder="run other-process")
+        lease = acquire(StorageResource(url={local_lake.url!r}), "events", "{STEM}", holder="run other-process")
         print("held", flush=True)
         sys.stdin.readline()
         lease.release()
@@ -134,29 +134,29 @@ def test_a_lease_held_by_another_process_stops_this_one(local_storage, tmp_path)
     try:
         assert other.stdout.readline().strip() == "held"
         with pytest.raises(PartitionBusyError, match="run other-process"):
-            ingest_hour(local_storage, H)
-        assert lake_ids(local_storage) == []
+            ingest_hour(local_lake, H)
+        assert lake_ids(local_lake) == []
     finally:
         other.communicate("\n", timeout=30)
-    assert ingest_hour(local_storage, H).valid == 1
+    assert ingest_hour(local_lake, H).valid == 1
 
 
-def test_a_killed_holder_does_not_block_the_hour(local_storage):
+def test_a_killed_holder_does_not_block_the_hour(local_lake):
     """A holder on this machine whose process is gone: its lease is taken over at once."""
-    land(local_storage, H, "f.jsonl", [event("x1")])
+    land(local_lake, H, "f.jsonl", [event("x1")])
     script = (
         "import os\nfrom platform_assets.partition_lease import acquire\nfrom resources.storage import StorageResource\n"
-        f"acquire(StorageResource(url={local_storage.url!r}), 'events', '{STEM}', holder='run killed')\n"
+        f"acquire(StorageResource(url={local_lake.url!r}), 'events', '{STEM}', holder='run killed')\n"
         "os._exit(0)  # no release: as if killed\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, cwd=os.getcwd())
-    assert b"run killed" in local_storage.read_bytes(lease_key("events", STEM))
-    stats = ingest_hour(local_storage, H, holder="run next")
+    assert b"run killed" in local_lake.read_bytes(lease_key("events", STEM))
+    stats = ingest_hour(local_lake, H, holder="run next")
     assert stats.valid == 1
-    assert not local_storage.exists(lease_key("events", STEM))
+    assert not local_lake.exists(lease_key("events", STEM))
 
 
-def test_a_lease_is_created_once_whoever_races_for_it(storage):
+def test_a_lease_is_created_once_whoever_races_for_it(lake_storage):
     """The conditional create itself: of 8 threads, exactly one gets the lease."""
     start = threading.Barrier(8)
     won: list[str] = []
@@ -164,7 +164,7 @@ def test_a_lease_is_created_once_whoever_races_for_it(storage):
     def take(name: str) -> None:
         start.wait()
         try:
-            acquire(storage, "events", STEM, holder=name)
+            acquire(lake_storage, "events", STEM, holder=name)
             won.append(name)
         except PartitionBusyError:
             pass
@@ -175,27 +175,27 @@ def test_a_lease_is_created_once_whoever_races_for_it(storage):
     for thread in threads:
         thread.join()
     assert len(won) == 1
-    assert holder_of(storage, "events", STEM) == won[0]
+    assert holder_of(lake_storage, "events", STEM) == won[0]
 
 
-def test_ingest_working_files_are_removed_when_the_hour_is_busy(local_storage):
-    land(local_storage, H, "f.jsonl", [event("x1")])
-    lease = acquire(local_storage, "events", STEM, holder="run A")
+def test_ingest_working_files_are_removed_when_the_hour_is_busy(local_lake):
+    land(local_lake, H, "f.jsonl", [event("x1")])
+    lease = acquire(local_lake, "events", STEM, holder="run A")
     spill = Path(tempfile.mkdtemp())
     with pytest.raises(PartitionBusyError):
-        ingest_hour(local_storage, H, spill_dir=spill)
+        ingest_hour(local_lake, H, spill_dir=spill)
     assert list(spill.iterdir()) == []  # it stopped before reading anything
     lease.release()
 
 
-def test_a_fenced_run_names_the_run_that_took_the_hour_over(local_storage, tmp_path):
-    land(local_storage, H, "f.jsonl", [event("x1")])
-    lease_a = acquire(local_storage, "events", STEM, holder="run A", ttl=0.001)
-    prepared = prepare_hour(local_storage, H, tmp_path)
-    decision = decide_duplicates(local_storage, prepared)
-    lease_b = acquire(local_storage, "events", STEM, holder="run B")  # takes the expired lease over
+def test_a_fenced_run_names_the_run_that_took_the_hour_over(local_lake, tmp_path):
+    land(local_lake, H, "f.jsonl", [event("x1")])
+    lease_a = acquire(local_lake, "events", STEM, holder="run A", ttl=0.001)
+    prepared = prepare_hour(local_lake, H, tmp_path)
+    decision = decide_duplicates(local_lake, prepared)
+    lease_b = acquire(local_lake, "events", STEM, holder="run B")  # takes the expired lease over
     assert lease_b.generation == 2
     with pytest.raises(LeaseLostError, match=r"now held by run B \(generation 2\)"):
-        publish_hour(local_storage, prepared, decision, lease_a)
-    assert not local_storage.exists(manifest_key(H)) and lake_ids(local_storage) == []
+        publish_hour(local_lake, prepared, decision, lease_a)
+    assert not local_lake.exists(manifest_key(H)) and lake_ids(local_lake) == []
     lease_b.release()
