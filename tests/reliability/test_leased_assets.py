@@ -9,7 +9,7 @@ from dagster import DagsterInstance, Definitions, materialize
 
 from platform_assets.customers.assets import customer_file
 from platform_assets.logins.assets import user_logins
-from platform_assets.logins.sensors import load_user_logins_job
+from platform_assets.logins.definitions import load_user_logins_job
 from platform_assets.partition_lease import acquire
 from platform_assets.people.assets import person_file
 from tests.customers.customer_files import boundary_file
