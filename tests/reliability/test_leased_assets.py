@@ -85,3 +85,34 @@ def test_a_login_hour_held_by_another_run_is_not_loaded(s3_storage, clean_postgr
     result = job.execute_in_process(instance=DagsterInstance.ephemeral(), tags=tags, raise_on_error=False)
     assert result.success
     postgres.close()
+
+
+def test_a_person_file_whose_run_found_it_busy_is_requested_again(local_lake, postgres, clean_postgres):
+    from dagster import build_sensor_context, instance_for_test
+
+    from platform_assets.definitions import defs
+    from sensors.people import person_files_sensor
+
+    local_lake.put_bytes("landing/persons/a.csv", dirty_file())
+    with instance_for_test() as instance:
+
+        def tick(cursor):
+            context = build_sensor_context(
+                instance=instance, instance_ref=instance.get_ref(), cursor=cursor,
+                resources={"storage": local_lake}, repository_def=defs.get_repository_def(),
+            )  # fmt: skip
+            return person_files_sensor.evaluate_tick(context)
+
+        first = tick(None)
+        assert [r.partition_key for r in first.run_requests] == ["a.csv"]
+        instance.add_dynamic_partitions("person_files", ["a.csv"])
+        lease = acquire(local_lake, "persons", "a.csv", holder="run other-45")
+        failed = materialize(
+            [person_file], partition_key="a.csv", instance=instance, raise_on_error=False,
+            resources={"storage": local_lake, "postgres": postgres},
+        )  # fmt: skip
+        assert not failed.success
+        assert tick(first.cursor).run_requests == []  # still held
+        lease.release()
+        (retry,) = tick(first.cursor).run_requests
+        assert (retry.partition_key, retry.run_key) == ("a.csv", f"persons:a.csv:retry-of:{failed.run_id}")
