@@ -28,7 +28,8 @@ TYPE_VIEW_TRAILING = ["attributes", "meta", "source_key", "line_number"]
 _ATTRS = "__attributes"
 
 
-MANIFESTS = "state/events/manifests/*.json"
+MANIFESTS_PREFIX = "state/events/manifests/"  # which files are committed (see lake_files.py)
+MANIFESTS = f"{MANIFESTS_PREFIX}*.json"
 # The manifest fields a view needs; a first-format manifest that is not complete has no
 # "planned" and commits nothing.
 _MANIFEST_COLUMNS = "{'complete': 'BOOLEAN', 'planned': 'VARCHAR[]', 'lake_files': 'VARCHAR[]'}"

@@ -203,18 +203,17 @@ class S3Backend:
     # Conditional writes (S3 If-None-Match / If-Match, supported by AWS and moto): a failed
     # precondition (412) or a concurrent conditional write (409) means "someone else won".
     def _conditional(self, action: str, key: str, call) -> dict | None:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            with self._errors(action, key):
-                return call()
-        except StorageAccessError as err:
-            cause = err.__cause__
-            if isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") in _LOST_RACE:
+            return call()
+        except (ClientError, BotoCoreError) as err:
+            if isinstance(err, ClientError) and err.response.get("Error", {}).get("Code") in (
+                *_LOST_RACE, "NoSuchKey", "404",
+            ):
                 return None
-            raise
-        except FileNotFoundError:
-            return None
+            with self._errors(action, key):  # any other error: named as every S3 call's
+                raise
 
     def put_bytes_if_absent(self, key: str, data: bytes) -> str | None:
         put = lambda: self.client.put_object(  # noqa: E731
