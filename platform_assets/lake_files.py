@@ -35,7 +35,11 @@ def committed_lake_keys(storage: StorageResource) -> set[str]:
     """Every lake file listed as committed by an arrival hour's manifest."""
     keys = [obj.key for obj in storage.list_objects(MANIFEST_PREFIX) if obj.key.endswith(".json")]
     with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:
-        return {lake_key for files in pool.map(lambda key: _committed(storage, key), keys) for lake_key in files}
+        return {
+            lake_key
+            for files in pool.map(lambda key: _committed(storage, key), keys)
+            for lake_key in files
+        }
 
 
 def published_lake_files(
@@ -51,7 +55,5 @@ def published_lake_files(
     committed = committed_lake_keys(storage)
     date_part = f"/event_date={event_date}/" if event_date is not None else ""
     return [
-        obj
-        for obj in storage.list_objects(prefix)
-        if obj.key in committed and date_part in obj.key
+        obj for obj in storage.list_objects(prefix) if obj.key in committed and date_part in obj.key
     ]

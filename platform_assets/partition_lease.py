@@ -5,10 +5,11 @@ conditional write (S3 ``If-None-Match: *``; locally ``os.link``, which fails if 
 exists), so two runs on two machines cannot both take it. It names its holder (the Dagster
 run) and expires ``ttl`` seconds after its last renewal: a holder renews it every ttl/3 from
 a background thread, so only a crashed or frozen holder's lease expires (or sooner: a holder
-on the same machine whose process is gone), and the next run takes it over (a conditional replace of the expired object). Each take-over increments
-``generation``: the fencing token a holder checks (``check``) before every publishing step,
-and records in what it publishes. A holder that finds its lease gone stops with
-``LeaseLostError`` instead of publishing over its successor.
+on the same machine whose process is gone), and the next run takes it over (a conditional
+replace of the expired object). Each take-over increments ``generation``: the fencing token
+a holder checks (``check``) before every publishing step, and records in what it publishes.
+A holder that finds its lease gone stops with ``LeaseLostError`` instead of publishing over
+its successor.
 
 What it does not close: a holder frozen for longer than the ttl exactly between a check and
 the write after it (a few ms) could still write once. Clocks are compared on expiry only.
@@ -102,7 +103,8 @@ class PartitionLease:
     def _lost(self, reason: str) -> LeaseLostError:
         self.lost = True
         return LeaseLostError(
-            f"{self.dataset} {self.partition}: lease of {self.holder} (generation {self.generation}) "
+            f"{self.dataset} {self.partition}: lease of {self.holder} "
+            f"(generation {self.generation}) "
             f"lost ({reason}); nothing more is published by this run"
         )
 
@@ -113,7 +115,9 @@ class PartitionLease:
             raise self._lost("the lease object is gone")
         body = json.loads(current[0])
         if body.get("token") != self.token:
-            raise self._lost(f"now held by {body.get('holder')} (generation {body.get('generation')})")
+            raise self._lost(
+                f"now held by {body.get('holder')} (generation {body.get('generation')})"
+            )
 
     def renew(self) -> None:
         version = self.storage.replace_bytes_if_match(self.key, self._body(), self.version)
@@ -130,7 +134,8 @@ class PartitionLease:
 def _held_by(body: dict) -> str:
     return (
         f"{body.get('holder')} (lease generation {body.get('generation')}, renewed "
-        f"{body.get('renewed_at')}, expires {_iso(float(body.get('expires_at', 0)))} unless renewed)"
+        f"{body.get('renewed_at')}, expires {_iso(float(body.get('expires_at', 0)))} "
+        "unless renewed)"
     )
 
 
@@ -148,7 +153,9 @@ def _holder_died(body: dict) -> bool:
     return False
 
 
-def try_acquire(storage, dataset: str, partition: str, holder: str, ttl: float) -> PartitionLease | str:
+def try_acquire(
+    storage, dataset: str, partition: str, holder: str, ttl: float
+) -> PartitionLease | str:
     """The lease, or a description of who holds it."""
     lease = PartitionLease(storage, dataset, partition, holder, uuid.uuid4().hex, 1, "", ttl)
     version = storage.put_bytes_if_absent(lease.key, lease._body())
@@ -172,8 +179,12 @@ def try_acquire(storage, dataset: str, partition: str, holder: str, ttl: float) 
 
 
 def acquire(
-    storage, dataset: str, partition: str, holder: str | None = None,
-    ttl: float | None = None, wait_seconds: float = 0.0,
+    storage,
+    dataset: str,
+    partition: str,
+    holder: str | None = None,
+    ttl: float | None = None,
+    wait_seconds: float = 0.0,
 ) -> PartitionLease:
     """Take the partition's lease, waiting up to ``wait_seconds`` for its holder; else raise
     PartitionBusyError naming the partition and the run that holds it."""
@@ -203,8 +214,12 @@ def holder_of(storage, dataset: str, partition: str) -> str | None:
 
 @contextmanager
 def leases_held(
-    storage, dataset: str, partitions: list[str], holder: str | None = None,
-    ttl: float | None = None, wait_seconds: float = 0.0,
+    storage,
+    dataset: str,
+    partitions: list[str],
+    holder: str | None = None,
+    ttl: float | None = None,
+    wait_seconds: float = 0.0,
 ) -> Iterator[dict[str, PartitionLease]]:
     """Every partition's lease (taken in sorted order, so two runs never deadlock), renewed in
     the background every ttl/3 while the block runs, released at its end."""
@@ -249,7 +264,9 @@ def leased(dataset: str):
 
     def decorate(compute):
         def _leases(context, kwargs):
-            return leases_held(kwargs["storage"], dataset, list(context.partition_keys), f"run {context.run_id}")
+            return leases_held(
+                kwargs["storage"], dataset, list(context.partition_keys), f"run {context.run_id}"
+            )
 
         if inspect.isgeneratorfunction(compute):
 

@@ -61,7 +61,9 @@ def connect_timeout() -> int:
     try:
         seconds = int(value) if value else DEFAULT_CONNECT_TIMEOUT
     except ValueError:
-        raise PostgresConfigError(f"{CONNECT_TIMEOUT_VARIABLE}={value!r} is not a whole number of seconds") from None
+        raise PostgresConfigError(
+            f"{CONNECT_TIMEOUT_VARIABLE}={value!r} is not a whole number of seconds"
+        ) from None
     if seconds < 1:
         raise PostgresConfigError(f"{CONNECT_TIMEOUT_VARIABLE}={value!r} must be at least 1")
     return seconds

@@ -30,7 +30,10 @@ def max_attempts(variable: str) -> int:
     except ValueError:
         attempts = 0
     if attempts < 1:
-        raise ValueError(f"{variable}={value!r} must be a whole number of runs >= 1 (default {DEFAULT_MAX_ATTEMPTS})")
+        raise ValueError(
+            f"{variable}={value!r} must be a whole number of runs >= 1 "
+            f"(default {DEFAULT_MAX_ATTEMPTS})"
+        )
     return attempts
 
 
@@ -44,18 +47,33 @@ def _runs_asset(run, job_name: str, asset_key: AssetKey, step_key: str) -> bool:
 
 
 def retry_requests(
-    context, storage, *, job_name: str, asset_key: AssetKey, step_key: str, lease_dataset: str,
-    lease_partition: Callable[[str], str], run_key_prefix: str, attempts_variable: str, requested: set[str],
+    context,
+    storage,
+    *,
+    job_name: str,
+    asset_key: AssetKey,
+    step_key: str,
+    lease_dataset: str,
+    lease_partition: Callable[[str], str],
+    run_key_prefix: str,
+    attempts_variable: str,
+    requested: set[str],
 ) -> list[RunRequest]:
     """One request per partition whose latest run of the asset failed (see the module doc);
     ``requested``: partitions the tick asks for anyway."""
     instance = context.instance
     since = datetime.now(UTC) - RETRY_LOOKBACK
-    failed = instance.get_runs(filters=RunsFilter(statuses=[DagsterRunStatus.FAILURE], updated_after=since), limit=200)
+    failed = instance.get_runs(
+        filters=RunsFilter(statuses=[DagsterRunStatus.FAILURE], updated_after=since), limit=200
+    )
     requests, limit, seen = [], max_attempts(attempts_variable), set(requested)
     for run in failed:
         partition = run.tags.get(PARTITION_TAG)
-        if not partition or partition in seen or not _runs_asset(run, job_name, asset_key, step_key):
+        if (
+            not partition
+            or partition in seen
+            or not _runs_asset(run, job_name, asset_key, step_key)
+        ):
             continue
         seen.add(partition)
         runs = instance.get_runs(RunsFilter(tags={PARTITION_TAG: partition}), limit=20)
@@ -64,11 +82,16 @@ def retry_requests(
             continue  # a later run of the partition exists: it decides
         attempt = int(run.tags.get(ATTEMPT_TAG, "1"))
         if attempt >= limit:
-            context.log.warning(f"{lease_dataset} {partition}: {attempt} runs failed in a row (last {run.run_id}); not retried")
+            context.log.warning(
+                f"{lease_dataset} {partition}: {attempt} runs failed in a row "
+                f"(last {run.run_id}); not retried"
+            )
             continue
         holder = holder_of(storage, lease_dataset, lease_partition(partition))
         if holder is not None:
-            context.log.info(f"{lease_dataset} {partition}: held by {holder}; retried once it is free")
+            context.log.info(
+                f"{lease_dataset} {partition}: held by {holder}; retried once it is free"
+            )
             continue
         requests.append(
             RunRequest(

@@ -101,7 +101,8 @@ def event_type_view(
     return (
         f"CREATE OR REPLACE VIEW {quote_identifier(name)} AS\n"
         f"SELECT {', '.join(selected)}\n"
-        f"FROM (SELECT *{parsed} FROM {_lake_scan(lake_pattern(lake_uri, event_type), root_of(lake_uri))})"
+        f"FROM (SELECT *{parsed} FROM "
+        f"{_lake_scan(lake_pattern(lake_uri, event_type), root_of(lake_uri))})"
     )
 
 

@@ -48,8 +48,12 @@ class IdBuckets:
         if table.num_rows == 0:
             return {}
         buckets = np.fromiter(
-            (stable_bucket(event_id, self.buckets) for event_id in table.column("event_id").to_pylist()),
-            dtype=np.int64, count=table.num_rows,
+            (
+                stable_bucket(event_id, self.buckets)
+                for event_id in table.column("event_id").to_pylist()
+            ),
+            dtype=np.int64,
+            count=table.num_rows,
         )
         # Rows grouped by bucket, in their order within each bucket (a stable sort).
         order = np.argsort(buckets, kind="stable")
@@ -61,7 +65,8 @@ class IdBuckets:
     def _flush(self) -> None:
         if self._writers is None:
             self._writers = [
-                ipc.new_stream(str(self._path(i)), self.SCHEMA, options=IPC_OPTIONS) for i in range(self.buckets)
+                ipc.new_stream(str(self._path(i)), self.SCHEMA, options=IPC_OPTIONS)
+                for i in range(self.buckets)
             ]
         for bucket, table in self._split().items():
             self._writers[bucket].write_table(table)

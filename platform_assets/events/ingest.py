@@ -96,7 +96,9 @@ def ingest_hour(
 ) -> HourStats:
     """Validate, deduplicate and publish one arrival hour. Safe to run again at any time
     (and at the same time: see ``ingest_hours``' lease)."""
-    (stats,) = ingest_hours(storage, [arrival_hour], batch_size, spill_dir, dedupe_window_hours, **options)
+    (stats,) = ingest_hours(
+        storage, [arrival_hour], batch_size, spill_dir, dedupe_window_hours, **options
+    )
     return stats
 
 
@@ -127,7 +129,8 @@ def ingest_hours(
     the hour and that holder) and keeps them until it ends.
     """
     hours = [partition_file_stem(hour) for hour in arrival_hours]
-    with leases_held(storage, LEASE_DATASET, hours, holder, wait_seconds=lease_wait_seconds) as leases:
+    held = leases_held(storage, LEASE_DATASET, hours, holder, wait_seconds=lease_wait_seconds)
+    with held as leases:
         yield from _ingest_leased(
             storage, arrival_hours, leases, batch_size, batch_bytes, spill_dir, dedupe_window_hours,
             window_cache_bytes, progress,
@@ -135,8 +138,8 @@ def ingest_hours(
 
 
 def _ingest_leased(
-    storage, arrival_hours, leases, batch_size, batch_bytes, spill_dir, dedupe_window_hours, window_cache_bytes,
-    progress,
+    storage, arrival_hours, leases, batch_size, batch_bytes, spill_dir, dedupe_window_hours,
+    window_cache_bytes, progress,
 ) -> Iterator[HourStats]:
     publishing: tuple[Future, tempfile.TemporaryDirectory] | None = None
     unpublished: dict[str, Path | None] = {}  # the id index of the hour being published
@@ -160,7 +163,8 @@ def _ingest_leased(
                     workdir.cleanup()
                     raise
                 lease = leases[partition_file_stem(arrival_hour)]
-                publishing = (publisher.submit(publish_hour, storage, prepared, decision, lease), workdir)
+                job = publisher.submit(publish_hour, storage, prepared, decision, lease)
+                publishing = (job, workdir)
                 unpublished = {id_index_key(arrival_hour): decision.index_path}
             if publishing is not None:
                 yield _finish(*publishing)

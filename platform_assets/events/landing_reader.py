@@ -64,8 +64,9 @@ def _verified_stream(storage: StorageResource, key: str, workdir: Path | None):
         return
     with tempfile.NamedTemporaryFile(dir=workdir, prefix="landing-", suffix=".jsonl") as local:
         try:
-            with storage.backend.open_read(key) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-                shutil.copyfileobj(unzipped, local, READ_BLOCK_BYTES)
+            with storage.backend.open_read(key) as raw:
+                with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+                    shutil.copyfileobj(unzipped, local, READ_BLOCK_BYTES)
         except (EOFError, zlib.error, gzip.BadGzipFile) as err:
             raise CorruptFileError(f"{key}: {type(err).__name__}: {err}") from None
         local.flush()
@@ -74,7 +75,10 @@ def _verified_stream(storage: StorageResource, key: str, workdir: Path | None):
 
 
 def file_blocks(
-    storage: StorageResource, key: str, block_bytes: int = READ_BLOCK_BYTES, workdir: Path | None = None
+    storage: StorageResource,
+    key: str,
+    block_bytes: int = READ_BLOCK_BYTES,
+    workdir: Path | None = None,
 ) -> Iterator[tuple[list[bytes], np.ndarray, int]]:
     """(non-blank lines, their 1-based line numbers, physical lines so far) per block read.
 
@@ -89,7 +93,11 @@ def file_blocks(
             block = read(block_bytes)
             if first:
                 first = False
-                while len(block) < len(BOM) and BOM.startswith(block) and (more := read(block_bytes)):
+                # A first read shorter than the mark (a tiny block size) reads on.
+                while len(block) < len(BOM) and BOM.startswith(block):
+                    more = read(block_bytes)
+                    if not more:
+                        break
                     block += more
                 if block.startswith(BOM):
                     block = block[len(BOM) :]
@@ -145,7 +153,8 @@ def read_batches(
                 start = 0
                 while start < len(texts):
                     before = int(ends[start - 1]) if start else 0
-                    fits = int(np.searchsorted(ends, before + batch_bytes - held, side="right")) - start
+                    room = before + batch_bytes - held
+                    fits = int(np.searchsorted(ends, room, side="right")) - start
                     take = min(batch_size - len(batch), len(texts) - start, fits)
                     if take <= 0 and not len(batch):
                         take = 1  # one line longer than batch_bytes: a batch of its own
@@ -159,7 +168,9 @@ def read_batches(
                         yield batch
                         batch, held = LineBatch(first_seq=batch.first_seq + len(batch)), 0
         except CorruptFileError as err:
-            unreadable.append(Rejection(raw=str(err), reasons=[CORRUPT_FILE], source_key=key, line_number=None))
+            unreadable.append(
+                Rejection(raw=str(err), reasons=[CORRUPT_FILE], source_key=key, line_number=None)
+            )
         except (OSError, EOFError, ValueError, zlib.error) as err:
             # A corrupt or truncated file: what was read is kept, the rest is recorded as
             # one quarantined record naming the file, the line and the reason.

@@ -75,4 +75,7 @@ def hour_from_epoch_hours(epoch_hours: int) -> datetime:
 
 def corrupt_files_prefix(arrival_hour: datetime) -> str:
     """Where the raw bytes of the hour's corrupt landing files are kept (see landing_reader)."""
-    return f"{QUARANTINE_PREFIX}ingest_date={arrival_hour:%Y-%m-%d}/ingest_hour={arrival_hour:%H}/corrupt_files/"
+    return (
+        f"{QUARANTINE_PREFIX}ingest_date={arrival_hour:%Y-%m-%d}/ingest_hour={arrival_hour:%H}/"
+        "corrupt_files/"
+    )

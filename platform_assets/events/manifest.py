@@ -51,7 +51,9 @@ def read_manifest(storage, arrival_hour: datetime) -> Manifest | None:
     )
 
 
-def write_manifest(storage, arrival_hour: datetime, manifest: Manifest, lease_generation: int | None) -> None:
+def write_manifest(
+    storage, arrival_hour: datetime, manifest: Manifest, lease_generation: int | None
+) -> None:
     body = {
         "arrival_hour": arrival_hour.isoformat(),
         "complete": manifest.complete,

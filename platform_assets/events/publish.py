@@ -45,7 +45,9 @@ def temp_name_prefix(arrival_hour) -> str:
     return f".{partition_file_stem(arrival_hour)}.parquet.tmp-"
 
 
-def publish_hour(storage: StorageResource, prepared: PreparedHour, decision, lease: PartitionLease | None = None) -> HourStats:
+def publish_hour(
+    storage: StorageResource, prepared: PreparedHour, decision, lease: PartitionLease | None = None
+) -> HourStats:
     """The lake files, the quarantine file, the id index, then the manifest's commit.
     ``decision``: ingest.Decision (the copies to drop, the local id index)."""
     arrival_hour, stats, quarantine = prepared.arrival_hour, prepared.stats, prepared.quarantine
@@ -109,7 +111,8 @@ def publish_hour(storage: StorageResource, prepared: PreparedHour, decision, lea
     stats.finished = time.perf_counter()
     if stats.valid + stats.quarantined != stats.records_read:
         raise RuntimeError(
-            f"ingest of {partition_file_stem(arrival_hour)} lost records: read {stats.records_read}, "
+            f"ingest of {partition_file_stem(arrival_hour)} lost records: "
+            f"read {stats.records_read}, "
             f"valid {stats.valid}, quarantined {stats.quarantined}"
         )
     return stats

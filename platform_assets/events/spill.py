@@ -76,7 +76,9 @@ class CellStore:
     costs a few batch reads per file whatever its number of cells (late events can scatter
     an hour over thousands of cells)."""
 
-    def __init__(self, directory: Path, schema: pa.Schema, memory_rows: int, memory_bytes: int = 1 << 62):
+    def __init__(
+        self, directory: Path, schema: pa.Schema, memory_rows: int, memory_bytes: int = 1 << 62
+    ):
         self.directory = directory
         self.schema = schema
         self.memory_rows = memory_rows

@@ -96,7 +96,10 @@ class S3Backend:
         self.region = region
         self.timeouts = S3Timeouts.from_environment()
         self.client = boto3.client(
-            "s3", endpoint_url=endpoint_url, region_name=region, config=self.timeouts.botocore_config()
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region,
+            config=self.timeouts.botocore_config(),
         )
         self.page_size = LIST_PAGE_SIZE
         self._arrow_fs = None
@@ -262,7 +265,9 @@ class S3Backend:
                 "region": self.region,
                 "connect_timeout": self.timeouts.connect,
                 "request_timeout": self.timeouts.read,
-                "retry_strategy": pafs.AwsStandardS3RetryStrategy(max_attempts=self.timeouts.attempts),
+                "retry_strategy": pafs.AwsStandardS3RetryStrategy(
+                    max_attempts=self.timeouts.attempts
+                ),
             }
             if self.endpoint_url:
                 parsed = urlparse(self.endpoint_url)

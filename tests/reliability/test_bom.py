@@ -16,7 +16,10 @@ BOM = "\ufeff".encode()
 def test_a_bom_is_dropped_in_plain_and_gzip_files(lake_storage):
     body = ("\n".join([event("first"), event("second")]) + "\n").encode()
     lake_storage.put_bytes("landing/events/2025/01/01/10/a.jsonl", BOM + body)
-    lake_storage.put_bytes("landing/events/2025/01/01/10/b.jsonl.gz", gzip.compress(BOM + body.replace(b"first", b"third").replace(b"second", b"fourth")))
+    lake_storage.put_bytes(
+        "landing/events/2025/01/01/10/b.jsonl.gz",
+        gzip.compress(BOM + body.replace(b"first", b"third").replace(b"second", b"fourth")),
+    )
     stats = ingest_hour(lake_storage, H)
     assert (stats.valid, stats.quarantined) == (4, 0)
     assert lake_ids(lake_storage) == ["first", "fourth", "second", "third"]
@@ -29,7 +32,9 @@ def test_only_a_leading_bom_is_dropped(local_lake):
     local_lake.put_bytes("landing/events/2025/01/01/10/a.jsonl", body)
     stats = ingest_hour(local_lake, H)
     assert (stats.valid, stats.reasons["invalid_json"]) == (1, 1)
-    assert quarantine_rows(local_lake) == [("landing/events/2025/01/01/10/a.jsonl", 2, "invalid_json")]
+    assert quarantine_rows(local_lake) == [
+        ("landing/events/2025/01/01/10/a.jsonl", 2, "invalid_json")
+    ]
 
 
 def test_a_bom_split_across_reads_is_still_dropped(local_lake):

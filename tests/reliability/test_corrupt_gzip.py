@@ -19,7 +19,10 @@ IDS = [f"g{i}" for i in range(400)]
 
 def packed() -> bytes:
     # Long, varied lines: the damage falls well inside the compressed stream.
-    lines = [event(i, f"type_{n % 5}", created_at=ms(H, n % 50), pad="x" * (n % 97)) for n, i in enumerate(IDS)]
+    lines = [
+        event(i, f"type_{n % 5}", created_at=ms(H, n % 50), pad="x" * (n % 97))
+        for n, i in enumerate(IDS)
+    ]
     return gzip.compress(("\n".join(lines) + "\n").encode())
 
 

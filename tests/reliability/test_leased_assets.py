@@ -13,7 +13,12 @@ from platform_assets.logins.definitions import load_user_logins_job
 from platform_assets.partition_lease import acquire
 from platform_assets.people.assets import person_file
 from tests.customers.customer_files import boundary_file
-from tests.logins.conftest import login_queue, pii_env, s3_storage, sqs_queue_url  # noqa: F401 - fixtures
+from tests.logins.conftest import (  # noqa: F401 - fixtures
+    login_queue,
+    pii_env,
+    s3_storage,
+    sqs_queue_url,
+)
 from tests.people.person_files import dirty_file
 
 
@@ -56,38 +61,63 @@ def test_a_customer_file_held_by_another_run_is_not_touched(local_lake):
         result = run()
         assert not result.success
         assert "customers c.csv is being processed by run other-43" in failure_message(result)
-        assert [o.key for o in local_lake.list_objects("")] == ["landing/customers/c.csv", "state/leases/customers/c.csv.json"]
+        assert [o.key for o in local_lake.list_objects("")] == [
+            "landing/customers/c.csv",
+            "state/leases/customers/c.csv.json",
+        ]
         lease.release()
         assert run().success
 
 
-def test_a_login_hour_held_by_another_run_is_not_loaded(s3_storage, clean_postgres, pii_env):  # noqa: F811
+def test_a_login_hour_held_by_another_run_is_not_loaded(
+    s3_storage,  # noqa: F811
+    clean_postgres,
+    pii_env,  # noqa: F811
+):
     from resources.postgres import PostgresResource
     from resources.secrets import PiiKeysResource
 
-    record = {"user_id": "u1", "device_type": "ios", "ip": "10.0.0.1", "device_id": "d1", "locale": "en", "app_version": "1"}
+    record = {
+        "user_id": "u1",
+        "device_type": "ios",
+        "ip": "10.0.0.1",
+        "device_id": "d1",
+        "locale": "en",
+        "app_version": "1",
+    }
     s3_storage.put_bytes("landing/logins/2025/03/01/10/a.json", json.dumps(record).encode())
     postgres = PostgresResource(url=clean_postgres)
     resources = {"storage": s3_storage, "postgres": postgres, "pii_keys": PiiKeysResource()}
-    job = Definitions(assets=[user_logins], jobs=[load_user_logins_job], resources=resources).resolve_job_def(
-        "load_user_logins"
-    )
-    tags = {"dagster/asset_partition_range_start": "2025-03-01-09:00", "dagster/asset_partition_range_end": "2025-03-01-10:00"}
+    job = Definitions(
+        assets=[user_logins], jobs=[load_user_logins_job], resources=resources
+    ).resolve_job_def("load_user_logins")
+    tags = {
+        "dagster/asset_partition_range_start": "2025-03-01-09:00",
+        "dagster/asset_partition_range_end": "2025-03-01-10:00",
+    }
     lease = acquire(s3_storage, "logins", "2025-03-01-10:00", holder="run other-44")
     try:
-        result = job.execute_in_process(instance=DagsterInstance.ephemeral(), tags=tags, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=DagsterInstance.ephemeral(), tags=tags, raise_on_error=False
+        )
         assert not result.success
-        assert "logins 2025-03-01-10:00 is being processed by run other-44" in failure_message(result)
+        assert "logins 2025-03-01-10:00 is being processed by run other-44" in failure_message(
+            result
+        )
         # Its other hour was not taken either: the run took no lease and released what it had.
         assert s3_storage.read_versioned("state/leases/logins/2025-03-01-09%3A00.json") is None
     finally:
         lease.release()
-    result = job.execute_in_process(instance=DagsterInstance.ephemeral(), tags=tags, raise_on_error=False)
+    result = job.execute_in_process(
+        instance=DagsterInstance.ephemeral(), tags=tags, raise_on_error=False
+    )
     assert result.success
     postgres.close()
 
 
-def test_a_person_file_whose_run_found_it_busy_is_requested_again(local_lake, postgres, clean_postgres):
+def test_a_person_file_whose_run_found_it_busy_is_requested_again(
+    local_lake, postgres, clean_postgres
+):
     from dagster import build_sensor_context, instance_for_test
 
     from platform_assets.definitions import defs
@@ -115,4 +145,7 @@ def test_a_person_file_whose_run_found_it_busy_is_requested_again(local_lake, po
         assert tick(first.cursor).run_requests == []  # still held
         lease.release()
         (retry,) = tick(first.cursor).run_requests
-        assert (retry.partition_key, retry.run_key) == ("a.csv", f"persons:a.csv:retry-of:{failed.run_id}")
+        assert (retry.partition_key, retry.run_key) == (
+            "a.csv",
+            f"persons:a.csv:retry-of:{failed.run_id}",
+        )

@@ -23,7 +23,11 @@ def big_events(count: int, size: int) -> list[bytes]:
     return [
         orjson.dumps(
             {
-                "data": {"id": f"e{i}", "type": f"t{i % 7}", "attributes": {"blob": f"{i:08d}" + "x" * size}},
+                "data": {
+                    "id": f"e{i}",
+                    "type": f"t{i % 7}",
+                    "attributes": {"blob": f"{i:08d}" + "x" * size},
+                },
                 "meta": {"created_at": ms(H, i % 60)},
             }
         )
@@ -70,11 +74,14 @@ def test_an_hour_of_10_kb_events_peaks_far_below_1_gib(local_lake):
         from datetime import datetime, timezone
         from platform_assets.events.ingest import ingest_hour
         from resources.storage import StorageResource
-        stats = ingest_hour(StorageResource(url={local_lake.url!r}), datetime(2025, 1, 1, 10, tzinfo=timezone.utc))
+        hour = datetime(2025, 1, 1, 10, tzinfo=timezone.utc)
+        stats = ingest_hour(StorageResource(url={local_lake.url!r}), hour)
         print(stats.valid, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
         """
     )
-    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True, cwd=os.getcwd())
+    out = subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True, cwd=os.getcwd()
+    )
     valid, peak_mb = map(int, out.stdout.split())
     assert valid == 20_000
     assert peak_mb < 1024, f"peak RSS {peak_mb} MB"

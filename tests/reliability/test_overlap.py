@@ -38,12 +38,22 @@ STEM = "2025-01-01T10"
 def first_and_late_files(lake_storage) -> tuple[list[str], list[str]]:
     first = [f"a{i}" for i in range(50)]
     late = [f"n{i}" for i in range(200)]  # the file that lands between the two runs' starts
-    land(lake_storage, H, "000-first.jsonl", [event(i, created_at=ms(H, 1)) for i in first] + ["{bad"])
+    land(
+        lake_storage,
+        H,
+        "000-first.jsonl",
+        [event(i, created_at=ms(H, 1)) for i in first] + ["{bad"],
+    )
     return first, late
 
 
 def land_late(lake_storage, late: list[str]) -> None:
-    land(lake_storage, H, "100-late.jsonl", [event(i, f"type_{n % 7}", created_at=ms(H, 2)) for n, i in enumerate(late)])
+    land(
+        lake_storage,
+        H,
+        "100-late.jsonl",
+        [event(i, f"type_{n % 7}", created_at=ms(H, 2)) for n, i in enumerate(late)],
+    )
 
 
 def test_a_second_run_stops_at_once_naming_the_hour_and_the_holder(lake_storage):
@@ -51,7 +61,9 @@ def test_a_second_run_stops_at_once_naming_the_hour_and_the_holder(lake_storage)
     ingest_hour(lake_storage, H)
     holding = acquire(lake_storage, "events", STEM, holder="run A-1234")  # run A is publishing
     land_late(lake_storage, late)
-    with pytest.raises(PartitionBusyError, match=r"events 2025-01-01T10 is being processed by run A-1234"):
+    with pytest.raises(
+        PartitionBusyError, match=r"events 2025-01-01T10 is being processed by run A-1234"
+    ):
         ingest_hour(lake_storage, H, holder="run B-5678")
     assert lake_ids(lake_storage) == sorted(first)  # B touched nothing
     holding.release()
@@ -60,11 +72,15 @@ def test_a_second_run_stops_at_once_naming_the_hour_and_the_holder(lake_storage)
     stats = ingest_hour(lake_storage, H, holder="run B-retry")
     assert (stats.records_read, stats.valid, stats.quarantined) == (251, 250, 1)
     assert lake_ids(lake_storage) == sorted(first + late)
-    assert quarantine_rows(lake_storage) == [("landing/events/2025/01/01/10/000-first.jsonl", 51, "invalid_json")]
+    assert quarantine_rows(lake_storage) == [
+        ("landing/events/2025/01/01/10/000-first.jsonl", 51, "invalid_json")
+    ]
     assert holder_of(lake_storage, "events", STEM) is None  # released
 
 
-def test_the_run_that_started_first_and_finishes_last_cannot_publish_over_the_other(lake_storage, tmp_path):
+def test_the_run_that_started_first_and_finishes_last_cannot_publish_over_the_other(
+    lake_storage, tmp_path
+):
     first, late = first_and_late_files(lake_storage)
     # Run A starts: its lease, then its reading of the hour (one file). It then freezes for
     # longer than its lease's ttl (here: a ttl that has already run out).
@@ -76,7 +92,9 @@ def test_the_run_that_started_first_and_finishes_last_cannot_publish_over_the_ot
     stats_b = ingest_hour(lake_storage, H, holder="run B")
     assert stats_b.valid == 250
     # A wakes up and tries to publish its stale view of the hour: fenced off, nothing written.
-    with pytest.raises(LeaseLostError, match=r"events 2025-01-01T10: lease of run A \(generation 1\) lost"):
+    with pytest.raises(
+        LeaseLostError, match=r"events 2025-01-01T10: lease of run A \(generation 1\) lost"
+    ):
         publish_hour(lake_storage, prepared_a, decision_a, lease_a)
     assert lake_ids(lake_storage) == sorted(first + late)
     assert len(quarantine_rows(lake_storage)) == 1
@@ -106,7 +124,8 @@ def test_two_runs_started_together_never_lose_or_duplicate_a_record(local_lake):
         for name, outcome in outcomes.items():
             other = "B" if name == "A" else "A"
             assert outcome == 250 or (
-                isinstance(outcome, PartitionBusyError) and f"processed by run {other}" in str(outcome)
+                isinstance(outcome, PartitionBusyError)
+                and f"processed by run {other}" in str(outcome)
             ), (trial, outcome)
         assert 250 in outcomes.values()
         assert lake_ids(local_lake) == sorted(first + late), trial
@@ -122,14 +141,19 @@ def test_a_lease_held_by_another_process_stops_this_one(local_lake, tmp_path):
         import sys
         from platform_assets.partition_lease import acquire
         from resources.storage import StorageResource
-        lease = acquire(StorageResource(url={local_lake.url!r}), "events", "{STEM}", holder="run other-process")
+        storage = StorageResource(url={local_lake.url!r})
+        lease = acquire(storage, "events", "{STEM}", holder="run other-process")
         print("held", flush=True)
         sys.stdin.readline()
         lease.release()
         """
     )
     other = subprocess.Popen(
-        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=os.getcwd()
+        [sys.executable, "-c", script],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=os.getcwd(),
     )
     try:
         assert other.stdout.readline().strip() == "held"
@@ -145,8 +169,11 @@ def test_a_killed_holder_does_not_block_the_hour(local_lake):
     """A holder on this machine whose process is gone: its lease is taken over at once."""
     land(local_lake, H, "f.jsonl", [event("x1")])
     script = (
-        "import os\nfrom platform_assets.partition_lease import acquire\nfrom resources.storage import StorageResource\n"
-        f"acquire(StorageResource(url={local_lake.url!r}), 'events', '{STEM}', holder='run killed')\n"
+        "import os\n"
+        "from platform_assets.partition_lease import acquire\n"
+        "from resources.storage import StorageResource\n"
+        f"storage = StorageResource(url={local_lake.url!r})\n"
+        f"acquire(storage, 'events', '{STEM}', holder='run killed')\n"
         "os._exit(0)  # no release: as if killed\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, cwd=os.getcwd())

@@ -18,7 +18,10 @@ PARTITION = "2025-01-01-10:00"
 
 def tick(instance, lake_storage, cursor):
     context = dg.build_sensor_context(
-        instance=instance, repository_def=defs.get_repository_def(), resources={"storage": lake_storage}, cursor=cursor
+        instance=instance,
+        repository_def=defs.get_repository_def(),
+        resources={"storage": lake_storage},
+        cursor=cursor,
     )
     result = defs.get_sensor_def("raw_events_sensor").evaluate_tick(context)
     return result.run_requests, result.cursor
@@ -26,9 +29,13 @@ def tick(instance, lake_storage, cursor):
 
 def materialize(instance, lake_storage, tags=None):
     return dg.materialize(
-        [ingest_events], partition_key=PARTITION, instance=instance, resources={"storage": lake_storage},
-        raise_on_error=False, tags=tags,
-    )  # fmt: skip
+        [ingest_events],
+        partition_key=PARTITION,
+        instance=instance,
+        resources={"storage": lake_storage},
+        raise_on_error=False,
+        tags=tags,
+    )
 
 
 def test_an_hour_whose_run_found_it_busy_is_requested_again_once_free(dagster_home, local_lake):
@@ -41,7 +48,9 @@ def test_an_hour_whose_run_found_it_busy_is_requested_again_once_free(dagster_ho
     failed = materialize(instance, local_lake)
     assert not failed.success
     (failure,) = failed.get_step_failure_events()
-    message = failure.event_specific_data.error.cause.message  # what the UI shows under the step error
+    message = (
+        failure.event_specific_data.error.cause.message
+    )  # what the UI shows under the step error
     assert "events 2025-01-01T10 is being processed by run manual-rerun-42" in message
     assert lake_ids(local_lake) == []
 
@@ -57,7 +66,9 @@ def test_an_hour_whose_run_found_it_busy_is_requested_again_once_free(dagster_ho
     assert tick(instance, local_lake, cursor)[0] == []  # the latest run succeeded
 
 
-def test_an_hour_that_keeps_failing_is_given_up_after_max_attempts(dagster_home, local_lake, monkeypatch):
+def test_an_hour_that_keeps_failing_is_given_up_after_max_attempts(
+    dagster_home, local_lake, monkeypatch
+):
     monkeypatch.setenv("SLUICE_EVENTS_MAX_ATTEMPTS", "2")
     instance = dg.DagsterInstance.get()
     land(local_lake, H, "f.jsonl", [event("x1")])

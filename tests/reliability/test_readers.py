@@ -21,14 +21,21 @@ def catalog_count(lake_storage, path) -> int:
 
 
 def test_published_lake_files_filters_by_date_and_type(lake_storage):
-    land(lake_storage, H0, "a.jsonl", [event("a", "click", created_at=ms(H0)), event("b", "view", created_at=ms(hour(2, 3)))])
+    land(
+        lake_storage,
+        H0,
+        "a.jsonl",
+        [event("a", "click", created_at=ms(H0)), event("b", "view", created_at=ms(hour(2, 3)))],
+    )
     ingest_hour(lake_storage, H0)
     every = [o.key for o in published_lake_files(lake_storage)]
     assert every == sorted(every) and len(every) == 2
     assert [o.key for o in published_lake_files(lake_storage, event_type="view")] == [
         "lake/events/event_type=view/event_date=2025-01-02/event_hour=03/2025-01-01T10.parquet"
     ]
-    assert [o.key.split("/")[2] for o in published_lake_files(lake_storage, event_date="2025-01-01")] == ["event_type=click"]
+    assert [
+        o.key.split("/")[2] for o in published_lake_files(lake_storage, event_date="2025-01-01")
+    ] == ["event_type=click"]
     assert published_lake_files(lake_storage, event_date="2025-01-02", event_type="click") == []
     assert all(o.size > 0 for o in published_lake_files(lake_storage))
 
@@ -43,8 +50,15 @@ def test_a_half_published_hour_is_invisible_to_readers(local_lake, tmp_path):
     # The next hour's publish fails midway (its last cell cannot be written: a directory
     # stands at its key), after its other cells' files were moved into place.
     h1 = hour(1, 11)
-    land(local_lake, h1, "next.jsonl", [event(f"n{i}", f"type_{i % 3}", created_at=ms(h1, i)) for i in range(30)])
-    blocked = local_lake.backend.path("lake/events/event_type=type_2/event_date=2025-01-01/event_hour=11/2025-01-01T11.parquet")
+    land(
+        local_lake,
+        h1,
+        "next.jsonl",
+        [event(f"n{i}", f"type_{i % 3}", created_at=ms(h1, i)) for i in range(30)],
+    )
+    blocked = local_lake.backend.path(
+        "lake/events/event_type=type_2/event_date=2025-01-01/event_hour=11/2025-01-01T11.parquet"
+    )
     blocked.mkdir(parents=True)
     with pytest.raises(OSError):
         ingest_hour(local_lake, h1)

@@ -51,7 +51,9 @@ def test_a_frozen_s3_endpoint_fails_the_ingest_in_bounded_time(frozen_endpoint, 
     endpoint = f"http://127.0.0.1:{frozen_endpoint}"
     storage = StorageResource(url="s3://frozen-bucket/sluice", s3_endpoint_url=endpoint)
     started = time.monotonic()
-    with pytest.raises(StorageAccessError, match=rf"s3://frozen-bucket/sluice/.*timeout.*{endpoint}"):
+    with pytest.raises(
+        StorageAccessError, match=rf"s3://frozen-bucket/sluice/.*timeout.*{endpoint}"
+    ):
         ingest_hour(storage, datetime(2025, 1, 1, 10, tzinfo=UTC))
     assert time.monotonic() - started < 20  # 2 attempts of 1 s each, plus backoff; never minutes
 
@@ -68,9 +70,13 @@ def test_the_default_s3_waits_add_up_to_about_a_minute(monkeypatch):
 
 def test_a_frozen_postgres_fails_in_bounded_time_naming_the_server(frozen_endpoint, monkeypatch):
     monkeypatch.setenv("SLUICE_POSTGRES_CONNECT_TIMEOUT", "2")
-    postgres = PostgresResource(url=f"postgresql://sluice:secret-pw@127.0.0.1:{frozen_endpoint}/sluice")
+    postgres = PostgresResource(
+        url=f"postgresql://sluice:secret-pw@127.0.0.1:{frozen_endpoint}/sluice"
+    )
     started = time.monotonic()
-    with pytest.raises(PostgresUnreachableError, match=rf"127.0.0.1:{frozen_endpoint}/sluice") as failure:
+    with pytest.raises(
+        PostgresUnreachableError, match=rf"127.0.0.1:{frozen_endpoint}/sluice"
+    ) as failure:
         with postgres.connection():
             pass
     assert time.monotonic() - started < 15
