@@ -6,7 +6,8 @@ An arrival hour's lake files are renamed (or uploaded) into place one by one, so
 files are in place and lists exactly them under ``lake_files``; while an hour is re-published
 it still lists the files last committed. Every reader the platform ships (the catalog's
 views; marts, the API and KPIs) takes its file list from ``published_lake_files``, never from
-a glob. Dagster-free and domain-free: it reads the storage contract only.
+a glob (``lake_manifests.py`` gives the same files by event date). Dagster-free and
+domain-free: it reads the storage contract only.
 """
 
 from __future__ import annotations
@@ -14,21 +15,18 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+from platform_assets.lake_manifests import MANIFEST_PREFIX, committed_files
 from resources.storage import StorageResource, StoredObject
 
 LAKE_PREFIX = "lake/events/"
-MANIFEST_PREFIX = "state/events/manifests/"
 _READ_THREADS = 16  # manifests are small: on S3 one GET each, latency-bound
 
 
 def _committed(storage: StorageResource, key: str) -> list[str]:
     try:
-        body = json.loads(storage.read_bytes(key))
+        return committed_files(json.loads(storage.read_bytes(key)))
     except FileNotFoundError:  # removed since listed
         return []
-    if not body.get("complete") and "planned" not in body:
-        return []  # an unfinished run of the first manifest format: nothing committed
-    return body.get("lake_files", [])
 
 
 def committed_lake_keys(storage: StorageResource) -> set[str]:
