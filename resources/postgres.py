@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from dagster import ConfigurableResource
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 from pydantic import PrivateAttr
 
@@ -26,6 +27,10 @@ POSTGRES_URL_VARIABLE = "SLUICE_POSTGRES_URL"
 # Migrations run once per process per URL, however many resource instances share it.
 _migrated_urls: set[str] = set()
 _migration_lock = threading.Lock()
+
+
+CONNECT_TIMEOUT_VARIABLE = "SLUICE_POSTGRES_CONNECT_TIMEOUT"
+DEFAULT_CONNECT_TIMEOUT = 10  # seconds, per connection attempt (libpq connect_timeout)
 
 
 class PostgresConfigError(ValueError):
@@ -49,6 +54,34 @@ def _first_line(err: Exception) -> str:
     # psycopg's messages run over several lines (a hint on the second); the first says it.
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     return text.removeprefix("connection failed: ")
+
+
+def connect_timeout() -> int:
+    value = os.environ.get(CONNECT_TIMEOUT_VARIABLE)
+    try:
+        seconds = int(value) if value else DEFAULT_CONNECT_TIMEOUT
+    except ValueError:
+        raise PostgresConfigError(
+            f"{CONNECT_TIMEOUT_VARIABLE}={value!r} is not a whole number of seconds"
+        ) from None
+    if seconds < 1:
+        raise PostgresConfigError(f"{CONNECT_TIMEOUT_VARIABLE}={value!r} must be at least 1")
+    return seconds
+
+
+def bounded_conninfo(url: str) -> str:
+    """``url`` with bounded waits: connect_timeout (SLUICE_POSTGRES_CONNECT_TIMEOUT) on every
+    connection attempt, and TCP keepalives so a connection whose server or network died is
+    dropped within about a minute instead of waiting forever. The URL's own settings win."""
+    options = {
+        "connect_timeout": connect_timeout(),
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+    }
+    given = conninfo_to_dict(url)
+    return make_conninfo(url, **{k: v for k, v in options.items() if k not in given})
 
 
 def ensure_migrated(url: str) -> None:
@@ -86,13 +119,13 @@ class PostgresResource(ConfigurableResource):
         source = "PostgresResource(url=...)" if self.url else POSTGRES_URL_VARIABLE
         return PostgresUnreachableError(
             f"cannot reach Postgres at {redacted(self.resolved_url)} (set by {source}): "
-            f"{_first_line(err)}"
+            f"{_first_line(err)} ({CONNECT_TIMEOUT_VARIABLE}={connect_timeout()} s per attempt)"
         )
 
     def _get_pool(self) -> ConnectionPool:
         # A copy of this resource (Dagster makes them per run) may have closed a shared pool.
         if self._pool is None or self._pool.closed:
-            url = self.resolved_url
+            url = bounded_conninfo(self.resolved_url)
             try:
                 ensure_migrated(url)
             except psycopg.OperationalError as err:
@@ -106,6 +139,8 @@ class PostgresResource(ConfigurableResource):
                 name="sluice-postgres",
                 # Checked on checkout: a restarted server costs one retry, not a failed run.
                 check=ConnectionPool.check_connection,
+                # A checkout waits at most two connection attempts, then fails naming the server.
+                timeout=2 * connect_timeout() + 1,
             )
         return self._pool
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dagster import (
+    AssetKey,
     DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
@@ -16,6 +17,7 @@ from dagster import (
 from platform_assets.landing_hours import LOGINS_LANDING
 from resources.queue import LoginQueueResource
 from resources.storage import StorageResource
+from sensors.failed_runs import retry_requests
 from sensors.hourly_runs import hourly_run_requests, max_keys_per_tick
 from sensors.landing_listing import list_new_landing_hours
 
@@ -60,6 +62,12 @@ def login_files_sensor(context: SensorEvaluationContext, storage: StorageResourc
     """
     listing = list_new_landing_hours(storage, LOGINS_LANDING, context.cursor, max_keys_per_tick())
     run_requests = hourly_run_requests(listing, "user_logins", context.log)
+    run_requests += retry_requests(  # hours whose latest run failed (e.g. found the hour leased)
+        context, storage, job_name="load_user_logins", asset_key=AssetKey("user_logins"),
+        step_key="user_logins", lease_dataset="logins", lease_partition=lambda key: key,
+        run_key_prefix="user_logins", attempts_variable="SLUICE_LOGINS_MAX_ATTEMPTS",
+        requested={r.partition_key for r in run_requests},
+    )  # fmt: skip
     if not run_requests:
         return SensorResult(skip_reason=SkipReason("no new login files"), cursor=listing.cursor)
     return SensorResult(run_requests=run_requests, cursor=listing.cursor)

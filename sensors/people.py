@@ -7,6 +7,7 @@ from typing import Optional
 
 from dagster import (
     AddDynamicPartitionsRequest,
+    AssetKey,
     DefaultSensorStatus,
     RunRequest,
     SensorEvaluationContext,
@@ -17,6 +18,7 @@ from dagster import (
 
 from platform_assets.file_partitions import FILE_NAME_RULE, PERSON_FILES
 from resources.storage import StorageResource
+from sensors.failed_runs import retry_requests
 from sensors.landing_listing import new_file_partitions
 
 PARTITIONS = "person_files"
@@ -74,7 +76,13 @@ def person_files_sensor(context: SensorEvaluationContext, storage: StorageResour
         new_partitions = _files_without_partition(storage, known)
         cursor.reconciled_at = time.time()
 
-    if not new_partitions:
+    retries = retry_requests(  # files whose latest run failed (e.g. found the file leased)
+        context, storage, job_name="person_file_job", asset_key=AssetKey("person"),
+        step_key="person_file", lease_dataset="persons", lease_partition=lambda key: key,
+        run_key_prefix="persons", attempts_variable="SLUICE_PERSONS_MAX_ATTEMPTS",
+        requested=set(new_partitions),
+    )  # fmt: skip
+    if not new_partitions and not retries:
         return SensorResult(
             skip_reason=SkipReason(f"no new files under {PERSON_FILES.prefix}"), cursor=cursor.dump()
         )
@@ -82,7 +90,7 @@ def person_files_sensor(context: SensorEvaluationContext, storage: StorageResour
         # run_key = the landing key: a file is requested once, however often it is listed.
         run_requests=[
             RunRequest(partition_key=p, run_key=PERSON_FILES.landing_key(p)) for p in new_partitions
-        ],
+        ] + retries,
         dynamic_partitions_requests=[
             AddDynamicPartitionsRequest(partitions_def_name=PARTITIONS, partition_keys=new_partitions)
         ],

@@ -12,7 +12,7 @@ SAMPLE_DATA = ROOT / "tools" / "samples"
 for _var in [v for v in os.environ if v.startswith("SLUICE_") and not v.startswith("SLUICE_TEST_")]:
     del os.environ[_var]
 
-pytest_plugins = ["tests.fixtures.moto", "tests.fixtures.postgres"]
+pytest_plugins = ["tests.fixtures.moto", "tests.fixtures.postgres", "tests.fixtures.lake_storage"]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import duckdb
 
-from resources.storage import PROJECT_ROOT, StorageResource
+from resources.storage import PROJECT_ROOT, S3Timeouts, StorageResource
 
 DEFAULT_CATALOG_PATH = PROJECT_ROOT / ".sluice" / "catalog" / "lake.duckdb"
 CATALOG_PATH_VARIABLE = "SLUICE_CATALOG_PATH"
@@ -101,6 +101,10 @@ def configure_for_storage(con: duckdb.DuckDBPyConnection, storage: StorageResour
     endpoint = storage.s3_endpoint_url or os.environ.get("SLUICE_S3_ENDPOINT_URL") or None
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     con.execute(_s3_secret_sql(parsed.netloc, endpoint, region))
+    # The same bounded waits as the storage resource (SLUICE_S3_*_TIMEOUT, _MAX_ATTEMPTS).
+    timeouts = S3Timeouts.from_environment()
+    con.execute(f"SET http_timeout = {int(max(timeouts.connect, timeouts.read))}")
+    con.execute(f"SET http_retries = {timeouts.attempts - 1}")
 
 
 def connect(

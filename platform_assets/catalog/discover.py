@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from platform_assets.lake_files import published_lake_files
 from resources.storage import StorageResource, StoredObject
 
 LAKE_PREFIX = "lake/events/"
@@ -51,10 +52,11 @@ class Inventory:
 
 
 def event_files(storage: StorageResource) -> tuple[dict[str, list[StoredObject]], list[str]]:
-    """Lake files by event type (the ``event_type=`` folder names); stray keys are skipped."""
+    """Lake files of completely published hours by event type (the ``event_type=`` folder
+    names); stray keys are skipped."""
     by_type: dict[str, list[StoredObject]] = defaultdict(list)
     skipped = []
-    for obj in storage.list_objects(LAKE_PREFIX):
+    for obj in published_lake_files(storage):
         match = _LAKE_FILE.match(obj.key)
         if match and not _GLOB_CHARS.search(match.group(1)):
             by_type[match.group(1)].append(obj)

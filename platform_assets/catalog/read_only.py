@@ -15,6 +15,7 @@ import duckdb
 
 from platform_assets.catalog.connection import sql_literal
 from platform_assets.catalog.discover import LAKE_PREFIX
+from platform_assets.catalog.views import MANIFESTS_PREFIX
 from resources.storage import StorageResource
 
 # EXPLAIN shows a plan; DESCRIBE, SHOW, SUMMARIZE and PRAGMA show_tables parse as SELECT.
@@ -39,7 +40,7 @@ def check_read_only(sql: str) -> None:
 def allowed_directories(con: duckdb.DuckDBPyConnection, storage_url: str) -> list[str]:
     """The folders the catalog's views read, under the root the catalog was built for."""
     root = StorageResource(url=storage_url)
-    sources = {LAKE_PREFIX}
+    sources = {LAKE_PREFIX, MANIFESTS_PREFIX}  # lake views keep the files manifests commit
     for kind, source in con.execute("SELECT kind, source FROM sluice.tables").fetchall():
         if kind != "event_type":  # an event type's view reads the lake prefix
             sources.add(source)

@@ -2,7 +2,9 @@
 
 Views read files through globs under the storage root, so files that arrive after a build
 are visible at once; a refresh is needed only for what a glob cannot show (a new event type
-or dataset, a new attribute key, a changed attribute type).
+or dataset, a new attribute key, a changed attribute type). Lake views keep only the files
+that a committed arrival-hour manifest lists (read at query time, see
+platform_assets/lake_files.py), so a query never sees an hour half published.
 
 The lake's envelope schema is fixed (event_id, created_at, attributes, meta, source_key,
 line_number), so lake views read Parquet without ``union_by_name``: DuckDB then binds a view
@@ -26,11 +28,33 @@ TYPE_VIEW_TRAILING = ["attributes", "meta", "source_key", "line_number"]
 _ATTRS = "__attributes"
 
 
-def _lake_scan(pattern_uri: str) -> str:
+MANIFESTS_PREFIX = "state/events/manifests/"  # which files are committed (see lake_files.py)
+MANIFESTS = f"{MANIFESTS_PREFIX}*.json"
+# The manifest fields a view needs; a first-format manifest that is not complete has no
+# "planned" and commits nothing.
+_MANIFEST_COLUMNS = "{'complete': 'BOOLEAN', 'planned': 'VARCHAR[]', 'lake_files': 'VARCHAR[]'}"
+
+
+def committed_files(root_uri: str) -> str:
+    """SQL: the URI of every lake file a committed manifest lists (``root_uri`` ends in /)."""
     return (
-        f"read_parquet({sql_literal(pattern_uri)}, hive_partitioning = true, "
-        f"hive_types = {LAKE_HIVE_TYPES})"
+        f"SELECT {sql_literal(root_uri)} || unnest(lake_files) FROM read_json("
+        f"{sql_literal(root_uri + MANIFESTS)}, columns = {_MANIFEST_COLUMNS}, format = 'auto') "
+        "WHERE complete OR planned IS NOT NULL"
     )
+
+
+def _lake_scan(pattern_uri: str, root_uri: str) -> str:
+    return (
+        f"(SELECT * EXCLUDE (filename) FROM read_parquet({sql_literal(pattern_uri)}, "
+        f"hive_partitioning = true, hive_types = {LAKE_HIVE_TYPES}, filename = true) "
+        f"WHERE filename IN ({committed_files(root_uri)}))"
+    )
+
+
+def root_of(lake_uri: str) -> str:
+    """The storage root's URI, with a trailing /, from the lake's (``.../lake/events``)."""
+    return lake_uri[: -len("lake/events")]
 
 
 def lake_pattern(lake_uri: str, event_type: str | None = None) -> str:
@@ -44,7 +68,7 @@ def events_view(name: str, lake_uri: str) -> str:
         f"CREATE OR REPLACE VIEW {quote_identifier(name)} AS\n"
         "SELECT event_id, event_type, created_at, event_date, event_hour,\n"
         "       CAST(attributes AS JSON) AS attributes, CAST(meta AS JSON) AS meta, source_key, line_number\n"
-        f"FROM {_lake_scan(lake_pattern(lake_uri))}"
+        f"FROM {_lake_scan(lake_pattern(lake_uri), root_of(lake_uri))}"
     )
 
 
@@ -77,7 +101,8 @@ def event_type_view(
     return (
         f"CREATE OR REPLACE VIEW {quote_identifier(name)} AS\n"
         f"SELECT {', '.join(selected)}\n"
-        f"FROM (SELECT *{parsed} FROM {_lake_scan(lake_pattern(lake_uri, event_type))})"
+        f"FROM (SELECT *{parsed} FROM "
+        f"{_lake_scan(lake_pattern(lake_uri, event_type), root_of(lake_uri))})"
     )
 
 

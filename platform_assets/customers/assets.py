@@ -50,6 +50,7 @@ from platform_assets.customers.validate import validate_customers
 from platform_assets.file_partitions import UnsafePartitionKey, checked_partition_key
 from platform_assets.ingest_metadata import IngestSummary
 from platform_assets.ingest_metadata_values import column_schema, ingest_metadata
+from platform_assets.partition_lease import leased
 from resources.storage import StorageResource
 
 # Above this share of quarantined rows a file is suspicious (wrong export, shifted columns).
@@ -185,6 +186,7 @@ def _quarantine_result(
     can_subset=False,
     name="customer_file",
 )
+@leased("customers")  # one run at a time per partition (platform_assets/partition_lease.py)
 def customer_file(context: AssetExecutionContext, storage: StorageResource) -> Iterator:
     """Back up, validate, clean and mask one landing customer file (one partition)."""
     started = time.perf_counter()

@@ -138,7 +138,12 @@ def ingest_events(context: AssetExecutionContext, config: EventsIngestConfig, st
         arrival_hours.append(window.start + timedelta(hours=len(arrival_hours)))
     hours = []
     progress = ProgressLog(context.log.info, "ingest_events")
-    for stats in ingest_hours(storage, arrival_hours, batch_size=config.batch_size, progress=progress):
+    # Every hour's lease is held for the run (partition_lease.py): an overlapping run of one of
+    # them fails at once naming this run, and raw_events_sensor retries it once this one ends.
+    holder = f"run {context.run_id}"
+    for stats in ingest_hours(
+        storage, arrival_hours, batch_size=config.batch_size, progress=progress, holder=holder
+    ):
         context.log.info(
             f"{stats.arrival_hour:%Y-%m-%d %H}:00: read {stats.records_read}, valid {stats.valid}, "
             f"quarantined {stats.quarantined} ({stats.duplicates} duplicates), "

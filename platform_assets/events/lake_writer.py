@@ -148,8 +148,7 @@ def write_lake_files(
     may_split = False
     group_cells = min(max_open_files, SPILLED_MAX_OPEN_FILES)  # for a spilled hour's groups
     with writer_io_threads():
-        # Half the rows the store holds in memory: a group is copied twice on its way in.
-        for group in cells.groups(max_rows=cells.memory_rows // 2, max_cells=group_cells):
+        for group in cells.groups(max_rows=cells.group_rows(), max_cells=group_cells):
             if group.table is None:
                 _write_one_cell(group, dropped_seqs, base_dir, temp_name, result)
                 continue

@@ -71,3 +71,11 @@ def id_index_key(arrival_hour: datetime) -> str:
 
 def hour_from_epoch_hours(epoch_hours: int) -> datetime:
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(hours=epoch_hours)
+
+
+def corrupt_files_prefix(arrival_hour: datetime) -> str:
+    """Where the raw bytes of the hour's corrupt landing files are kept (see landing_reader)."""
+    return (
+        f"{QUARANTINE_PREFIX}ingest_date={arrival_hour:%Y-%m-%d}/ingest_hour={arrival_hour:%H}/"
+        "corrupt_files/"
+    )

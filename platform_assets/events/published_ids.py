@@ -26,9 +26,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from platform_assets.events.id_buckets import IdBuckets
 from platform_assets.events.lake_writer import keep_mask
 from platform_assets.events.layout import ID_INDEX_PREFIX, id_index_key
-from platform_assets.events.spill import IdBuckets
 from resources.storage import StorageResource
 
 DEFAULT_WINDOW_HOURS = 24

@@ -1,15 +1,14 @@
 """Hold the hour's valid events grouped by lake cell, in memory up to a bound, then on disk.
 
 Valid events are kept per lake cell (type x event hour) so each lake file can be written
-from its own rows; event ids are kept per hash bucket so duplicates can be found one
-bucket at a time. Small hours never touch the disk; past ``memory_rows`` rows, buffers
-are flushed to local Arrow IPC files (lz4), and read back a group of cells at a time, so
-memory depends on that bound, not on the size of the hour.
+from its own rows (their ids: id_buckets.py). Small hours never touch the disk; past
+``memory_rows`` rows or ``memory_bytes`` bytes, buffers are flushed to local Arrow IPC files
+(lz4), and read back a group of cells at a time, so memory depends on those bounds, not on
+the size of the hour nor on the size of its records.
 """
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
-_IPC_OPTIONS = ipc.IpcWriteOptions(compression="lz4")
+IPC_OPTIONS = ipc.IpcWriteOptions(compression="lz4")
 # Spilled batches are small: decompressing their buffers on the CPU pool costs a round
 # trip of tasks per batch, more than the work itself.
-_IPC_READ = ipc.IpcReadOptions(use_threads=False)
+IPC_READ = ipc.IpcReadOptions(use_threads=False)
 MS_PER_HOUR = 3_600_000
 
 
@@ -77,12 +76,18 @@ class CellStore:
     costs a few batch reads per file whatever its number of cells (late events can scatter
     an hour over thousands of cells)."""
 
-    def __init__(self, directory: Path, schema: pa.Schema, memory_rows: int):
+    def __init__(
+        self, directory: Path, schema: pa.Schema, memory_rows: int, memory_bytes: int = 1 << 62
+    ):
         self.directory = directory
         self.schema = schema
         self.memory_rows = memory_rows
+        self.memory_bytes = memory_bytes
         self._buffer: list[pa.Table] = []
         self._buffered = 0
+        self._buffered_bytes = 0
+        self._total_rows = 0
+        self._total_bytes = 0
         self._runs: list[Path] = []
         self._spilled: dict[tuple, list[tuple[int, int, int]]] = {}  # cell -> [(run, first row, rows)]
         # After finish: the unspilled rest, sorted by cell, and each cell's slice of it.
@@ -90,14 +95,25 @@ class CellStore:
         self._rest_cells: dict[tuple, tuple[int, int]] = {}
 
     def add(self, table: pa.Table) -> None:
+        nbytes = table.nbytes
         self._buffer.append(table)
         self._buffered += table.num_rows
-        if self._buffered >= self.memory_rows:
+        self._buffered_bytes += nbytes
+        self._total_rows += table.num_rows
+        self._total_bytes += nbytes
+        if self._buffered >= self.memory_rows or self._buffered_bytes >= self.memory_bytes:
             self._flush()
+
+    def group_rows(self) -> int:
+        """Rows a group of cells may hold when read back: half of the memory bound (a group
+        is copied twice on its way to the writer), in rows and in bytes at the hour's
+        average row size."""
+        average = max(1, self._total_bytes // max(1, self._total_rows))
+        return max(1, min(self.memory_rows, self.memory_bytes // average) // 2)
 
     def _take_buffer(self) -> pa.Table:
         table = pa.concat_tables(self._buffer) if self._buffer else self.schema.empty_table()
-        self._buffer, self._buffered = [], 0
+        self._buffer, self._buffered, self._buffered_bytes = [], 0, 0
         return table
 
     def _flush(self) -> None:
@@ -105,7 +121,7 @@ class CellStore:
         path = self.directory / f"cells-{run}.arrow"
         self._runs.append(path)
         table, cells = sort_by_cell(self._take_buffer())
-        with ipc.new_file(str(path), self.schema, options=_IPC_OPTIONS) as writer:
+        with ipc.new_file(str(path), self.schema, options=IPC_OPTIONS) as writer:
             writer.write_table(table, max_chunksize=SPILL_BATCH_ROWS)
         for cell, start, length in cells:
             self._spilled.setdefault(cell, []).append((run, start, length))
@@ -199,7 +215,7 @@ class _RunReaders:
         (a slice would keep whole batches alive while the group is assembled)."""
         if run not in self._readers:
             self._files[run] = pa.OSFile(str(self._paths[run]))
-            self._readers[run] = ipc.open_file(self._files[run], options=_IPC_READ)
+            self._readers[run] = ipc.open_file(self._files[run], options=IPC_READ)
         reader = self._readers[run]
         parts = []
         for index in range(first // SPILL_BATCH_ROWS, (last - 1) // SPILL_BATCH_ROWS + 1):
@@ -208,96 +224,3 @@ class _RunReaders:
             low, high = max(first - offset, 0), min(last - offset, batch.num_rows)
             parts.append(batch.take(pa.array(np.arange(low, high, dtype=np.int64))))
         return pa.Table.from_batches(parts, schema=reader.schema)
-
-
-def stable_bucket(event_id: str, buckets: int) -> int:
-    # Stable across processes and runs (unlike hash()): the id index is bucketed the same way.
-    return zlib.crc32(event_id.encode()) % buckets
-
-
-class IdBuckets:
-    """(event_id, seq) of the hour by stable hash bucket: in memory up to a bound, else on disk."""
-
-    SCHEMA = pa.schema([("event_id", pa.string()), ("seq", pa.int64())])
-
-    def __init__(self, directory: Path, memory_rows: int, buckets: int = 64):
-        self.directory = directory
-        self.memory_rows = memory_rows
-        self.buckets = buckets
-        self._buffer: list[pa.Table] = []
-        self._buffered = 0
-        self._writers: list[ipc.RecordBatchStreamWriter] | None = None
-
-    def add(self, table: pa.Table) -> None:
-        self._buffer.append(table.select(["event_id", "seq"]))
-        self._buffered += table.num_rows
-        if self._buffered >= self.memory_rows:
-            self._flush()
-
-    def _split(self) -> dict[int, pa.Table]:
-        table = pa.concat_tables(self._buffer) if self._buffer else self.SCHEMA.empty_table()
-        self._buffer, self._buffered = [], 0
-        if table.num_rows == 0:
-            return {}
-        buckets = np.fromiter(
-            (stable_bucket(event_id, self.buckets) for event_id in table.column("event_id").to_pylist()),
-            dtype=np.int64, count=table.num_rows,
-        )
-        # Rows grouped by bucket, in their order within each bucket (a stable sort).
-        order = np.argsort(buckets, kind="stable")
-        table, buckets = table.take(order), buckets[order]
-        starts = np.flatnonzero(np.diff(buckets, prepend=-1))
-        ends = np.append(starts[1:], len(buckets))
-        return {int(buckets[a]): table.slice(a, b - a) for a, b in zip(starts, ends, strict=True)}
-
-    def _flush(self) -> None:
-        if self._writers is None:
-            self._writers = [
-                ipc.new_stream(str(self._path(i)), self.SCHEMA, options=_IPC_OPTIONS) for i in range(self.buckets)
-            ]
-        for bucket, table in self._split().items():
-            self._writers[bucket].write_table(table)
-
-    def _path(self, bucket: int) -> Path:
-        return self.directory / f"ids-{bucket}.arrow"
-
-    @property
-    def in_memory(self) -> bool:
-        return self._writers is None
-
-    def finish(self) -> None:
-        if self._writers is None:
-            self._in_memory = self._split()
-            return
-        if self._buffer:
-            self._flush()
-        for writer in self._writers:
-            writer.close()
-        self._in_memory = None
-
-    def bucket_tables(self) -> Iterator[tuple[int, pa.Table]]:
-        """(bucket, its (event_id, seq) rows), for the buckets that have any (after finish)."""
-        for bucket in range(self.buckets):
-            if self._in_memory is not None:
-                table = self._in_memory.get(bucket)
-            else:
-                with ipc.open_stream(str(self._path(bucket)), options=_IPC_READ) as reader:
-                    table = reader.read_all()
-            if table is not None and table.num_rows:
-                yield bucket, table
-
-    def later_duplicates(self) -> set[int]:
-        """seq of every occurrence of an id after its first one (lowest seq)."""
-        duplicates: set[int] = set()
-        for _, table in self.bucket_tables():
-            duplicates.update(_later_copies(table))
-        return duplicates
-
-
-def _later_copies(table: pa.Table) -> list[int]:
-    if table.num_rows < 2:
-        return []
-    table = table.sort_by([("event_id", "ascending"), ("seq", "ascending")])
-    ids = table.column("event_id")
-    same_as_previous = pc.equal(ids.slice(1), ids.slice(0, table.num_rows - 1))
-    return table.column("seq").slice(1).filter(same_as_previous).to_pylist()

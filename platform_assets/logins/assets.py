@@ -27,6 +27,7 @@ from platform_assets.logins.ingest import ingest_hour
 from platform_assets.logins.layout import LANDING_PREFIX
 from platform_assets.logins.partitions import login_arrival_hours
 from platform_assets.logins.quarantine import QUARANTINE_SCHEMA
+from platform_assets.partition_lease import leased
 from platform_assets.progress import ProgressLog
 from resources.postgres import PostgresResource, relation_bytes
 from resources.queue import LoginQueueResource
@@ -131,6 +132,7 @@ def raw_logins(
     partitions_def=login_arrival_hours,
     backfill_policy=BackfillPolicy.single_run(),
 )
+@leased("logins")  # one run at a time per partition (platform_assets/partition_lease.py)
 def user_logins(
     context: AssetExecutionContext,
     storage: StorageResource,

@@ -20,6 +20,7 @@ from dagster import (
 from platform_assets.file_partitions import UnsafePartitionKey, checked_partition_key
 from platform_assets.ingest_metadata import IngestSummary, postgres_location
 from platform_assets.ingest_metadata_values import column_schema, ingest_metadata
+from platform_assets.partition_lease import leased
 from platform_assets.people.partitions import landing_key, person_files
 from platform_assets.people.pipeline import validate_and_load
 from platform_assets.people.quarantine import (
@@ -119,6 +120,7 @@ def _write_quarantine(
     can_subset=False,
     name="person_file",
 )
+@leased("persons")  # one run at a time per partition (platform_assets/partition_lease.py)
 def person_file(
     context: AssetExecutionContext, storage: StorageResource, postgres: PostgresResource
 ):

@@ -13,11 +13,13 @@ from resources.storage.backend import (
     StoredObject,
 )
 from resources.storage.resource import DEFAULT_STORAGE_DIR, StorageResource
+from resources.storage.s3 import S3Timeouts
 from resources.storage.url import make_backend
 
 __all__ = [
     "DEFAULT_STORAGE_DIR",
     "PROJECT_ROOT",
+    "S3Timeouts",
     "StorageAccessError",
     "StorageBackend",
     "StorageConfigError",

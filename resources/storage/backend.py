@@ -64,6 +64,20 @@ class StorageBackend(Protocol):
 
     def delete(self, key: str) -> None: ...
 
+    # Conditional writes, for leases and other compare-and-swap state (see
+    # platform_assets/partition_lease.py). A version is an opaque string (an ETag on S3).
+    def put_bytes_if_absent(self, key: str, data: bytes) -> str | None:
+        """Create ``key`` only if no object is there; its version, or None if one was."""
+
+    def read_versioned(self, key: str) -> tuple[bytes, str] | None:
+        """The object's bytes and version, or None if there is none."""
+
+    def replace_bytes_if_match(self, key: str, data: bytes, version: str) -> str | None:
+        """Overwrite ``key`` only if it is still at ``version``; the new version, or None."""
+
+    def delete_if_match(self, key: str, version: str) -> bool:
+        """Delete ``key`` only if it is still at ``version``; whether it was deleted."""
+
     def exists(self, key: str) -> bool: ...
 
     def arrow_fs(self) -> tuple[pafs.FileSystem, str]: ...

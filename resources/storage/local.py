@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import shutil
 import uuid
@@ -123,6 +125,53 @@ class LocalBackend:
         except FileNotFoundError:
             pass
 
+    # Conditional writes: creation by os.link (fails if the name exists, atomically, across
+    # processes); replace and delete under an flock on a hidden sibling, comparing the
+    # content's hash. Holds across processes of one machine (not over NFS).
+    def put_bytes_if_absent(self, key: str, data: bytes) -> str | None:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staged = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex}"
+        try:
+            staged.write_bytes(data)
+            os.link(staged, target)
+        except FileExistsError:
+            return None
+        finally:
+            staged.unlink(missing_ok=True)
+        return _version(data)
+
+    def read_versioned(self, key: str) -> tuple[bytes, str] | None:
+        try:
+            data = self.path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+        return data, _version(data)
+
+    @contextmanager
+    def _locked(self, key: str) -> Iterator[None]:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target.parent / f".{target.name}.lock", "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    def replace_bytes_if_match(self, key: str, data: bytes, version: str) -> str | None:
+        with self._locked(key):
+            current = self.read_versioned(key)
+            if current is None or current[1] != version:
+                return None
+            self.put_bytes(key, data)
+        return _version(data)
+
+    def delete_if_match(self, key: str, version: str) -> bool:
+        with self._locked(key):
+            current = self.read_versioned(key)
+            if current is None or current[1] != version:
+                return False
+            os.remove(self.path(key))
+        return True
+
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
@@ -131,3 +180,7 @@ class LocalBackend:
 
     def uri(self, key: str) -> str:
         return str(self.path(key))
+
+
+def _version(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]

@@ -126,6 +126,23 @@ class StorageResource(ConfigurableResource):
     def delete(self, key: str) -> None:
         self.backend.delete(key)
 
+    def put_bytes_if_absent(self, key: str, data: bytes) -> str | None:
+        """Create ``key`` only if nothing is there (atomic across processes and machines on
+        S3; across processes locally): the new version, or None if an object exists."""
+        return self.backend.put_bytes_if_absent(key, data)
+
+    def read_versioned(self, key: str) -> tuple[bytes, str] | None:
+        """(bytes, version) of ``key``, or None when it does not exist."""
+        return self.backend.read_versioned(key)
+
+    def replace_bytes_if_match(self, key: str, data: bytes, version: str) -> str | None:
+        """Overwrite ``key`` only if it is still at ``version``: the new version, or None."""
+        return self.backend.replace_bytes_if_match(key, data, version)
+
+    def delete_if_match(self, key: str, version: str) -> bool:
+        """Delete ``key`` only if it is still at ``version``."""
+        return self.backend.delete_if_match(key, version)
+
     def exists(self, key: str) -> bool:
         return self.backend.exists(key)
 

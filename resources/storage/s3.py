@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import os
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlparse
@@ -16,11 +18,53 @@ import pyarrow.fs as pafs
 from resources.storage.backend import (
     LIST_PAGE_SIZE,
     StorageAccessError,
+    StorageConfigError,
     StoredObject,
     is_hidden,
 )
 
+_LOST_RACE = ("PreconditionFailed", "412", "ConditionalRequestConflict", "409")
 UPLOAD_THREADS = 8  # concurrent uploads in move_files (small files: latency, not bandwidth)
+
+
+def _env_number(name: str, default: float, kind=float):
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        number = kind(value)
+    except ValueError:
+        raise StorageConfigError(f"{name}={value!r} is not a number") from None
+    if number <= 0:
+        raise StorageConfigError(f"{name}={value!r} must be greater than 0")
+    return number
+
+
+@dataclass(frozen=True)
+class S3Timeouts:
+    """Bounded waits on every S3 call: a frozen endpoint fails a run in about a minute
+    (attempts x (connect + read) plus backoff), naming the endpoint, instead of hanging."""
+
+    connect: float = 5.0
+    read: float = 15.0
+    attempts: int = 3
+
+    @classmethod
+    def from_environment(cls) -> S3Timeouts:
+        return cls(
+            connect=_env_number("SLUICE_S3_CONNECT_TIMEOUT", cls.connect),
+            read=_env_number("SLUICE_S3_READ_TIMEOUT", cls.read),
+            attempts=_env_number("SLUICE_S3_MAX_ATTEMPTS", cls.attempts, int),
+        )
+
+    def botocore_config(self):
+        from botocore.config import Config
+
+        return Config(
+            connect_timeout=self.connect,
+            read_timeout=self.read,
+            retries={"total_max_attempts": self.attempts, "mode": "standard"},
+        )
 
 
 class _BodyReader(io.RawIOBase):
@@ -50,7 +94,13 @@ class S3Backend:
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.endpoint_url = endpoint_url
         self.region = region
-        self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
+        self.timeouts = S3Timeouts.from_environment()
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region,
+            config=self.timeouts.botocore_config(),
+        )
         self.page_size = LIST_PAGE_SIZE
         self._arrow_fs = None
 
@@ -153,6 +203,49 @@ class S3Backend:
         with self._errors("delete", key):
             self.client.delete_object(Bucket=self.bucket, Key=self._full(key))
 
+    # Conditional writes (S3 If-None-Match / If-Match, supported by AWS and moto): a failed
+    # precondition (412) or a concurrent conditional write (409) means "someone else won".
+    def _conditional(self, action: str, key: str, call) -> dict | None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return call()
+        except (ClientError, BotoCoreError) as err:
+            if isinstance(err, ClientError) and err.response.get("Error", {}).get("Code") in (
+                *_LOST_RACE, "NoSuchKey", "404",
+            ):
+                return None
+            with self._errors(action, key):  # any other error: named as every S3 call's
+                raise
+
+    def put_bytes_if_absent(self, key: str, data: bytes) -> str | None:
+        put = lambda: self.client.put_object(  # noqa: E731
+            Bucket=self.bucket, Key=self._full(key), Body=data, IfNoneMatch="*"
+        )
+        response = self._conditional("write", key, put)
+        return None if response is None else response["ETag"]
+
+    def read_versioned(self, key: str) -> tuple[bytes, str] | None:
+        try:
+            with self._errors("read", key):
+                response = self.client.get_object(Bucket=self.bucket, Key=self._full(key))
+                return response["Body"].read(), response["ETag"]
+        except FileNotFoundError:
+            return None
+
+    def replace_bytes_if_match(self, key: str, data: bytes, version: str) -> str | None:
+        put = lambda: self.client.put_object(  # noqa: E731
+            Bucket=self.bucket, Key=self._full(key), Body=data, IfMatch=version
+        )
+        response = self._conditional("write", key, put)
+        return None if response is None else response["ETag"]
+
+    def delete_if_match(self, key: str, version: str) -> bool:
+        delete = lambda: self.client.delete_object(  # noqa: E731
+            Bucket=self.bucket, Key=self._full(key), IfMatch=version
+        )
+        return self._conditional("delete", key, delete) is not None
+
     def exists(self, key: str) -> bool:
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -168,7 +261,14 @@ class S3Backend:
 
     def arrow_fs(self) -> tuple[pafs.FileSystem, str]:
         if self._arrow_fs is None:
-            kwargs: dict = {"region": self.region}
+            kwargs: dict = {
+                "region": self.region,
+                "connect_timeout": self.timeouts.connect,
+                "request_timeout": self.timeouts.read,
+                "retry_strategy": pafs.AwsStandardS3RetryStrategy(
+                    max_attempts=self.timeouts.attempts
+                ),
+            }
             if self.endpoint_url:
                 parsed = urlparse(self.endpoint_url)
                 kwargs["endpoint_override"] = parsed.netloc or parsed.path

@@ -137,7 +137,7 @@ def test_spilled_cells_keep_every_row(local_storage):
     assert sorted(row[0] for row in lake_rows(local_storage)) == sorted(f"id{i}" for i in range(300))
 
 
-def test_truncated_gzip_keeps_what_was_read_and_names_the_file(local_storage):
+def test_truncated_gzip_contributes_nothing_and_names_the_file(local_storage):
     import gzip
 
     lines = [event(f"g{i}", created_at=ms(H10, i % 60)) for i in range(2000)]
@@ -147,12 +147,11 @@ def test_truncated_gzip_keeps_what_was_read_and_names_the_file(local_storage):
     land(local_storage, H10, "whole.jsonl", [event("w1")])
 
     stats = ingest_hour(local_storage, H10)
-    assert stats.reasons["unreadable_file"] == 1
-    assert stats.valid + stats.quarantined == stats.records_read
-    assert 0 < stats.valid - 1 < 2000  # the readable part of cut.jsonl.gz, plus w1
+    assert stats.reasons["corrupt_file"] == 1 and stats.corrupt_files == [key]
+    assert (stats.valid, stats.quarantined, stats.records_read) == (1, 1, 2)  # w1 only
     (row,) = query(local_storage, "quarantine/events/", "SELECT source_key, line_number, raw, reason FROM t")
-    assert row[0] == key and row[1] == stats.valid  # the first line it could not read
-    assert row[3] == "unreadable_file" and row[2]  # the error text, for the operator
+    assert row[0] == key and row[1] is None  # the whole file, not a line of it
+    assert row[3] == "corrupt_file" and "cut.jsonl.gz" in row[2]  # the error text, for the operator
 
 
 def test_a_glob_of_the_lake_sees_event_files_only(local_storage):

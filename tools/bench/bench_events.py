@@ -6,6 +6,8 @@
 2. Peak RSS of one 1M-event hour and one 4M-event hour (memory must not follow the hour).
 3. A raw_events_sensor tick over 100k landing keys.
 4. One type in one hour from the lake vs a scan of the raw JSON.
+5. An hour of ~10 KB events (the brief's size): MB/s, MB per CPU second, peak RSS (memory
+   is bounded in bytes as well as lines). Alone: ``... bench_events big-records [WORKDIR]``.
 
 Run alone: ``python -m tools.bench.bench_events [WORKDIR]``.
 """
@@ -32,6 +34,8 @@ BIG_HOUR_EVENTS = int(os.environ.get("SLUICE_BENCH_BIG_HOUR_EVENTS", 4_000_000))
 SENSOR_KEYS = int(os.environ.get("SLUICE_BENCH_SENSOR_KEYS", 100_000))
 DAY_ATTEMPTS = int(os.environ.get("SLUICE_BENCH_DAY_ATTEMPTS", 3))
 DAY = "2025-01-01"
+BIG_RECORD_EVENTS = int(os.environ.get("SLUICE_BENCH_BIG_RECORD_EVENTS", 100_000))
+BIG_RECORD_BYTES = 10_000
 
 
 def _children_cpu_seconds() -> float:
@@ -164,6 +168,54 @@ def _query_speedup(storage_dir: Path) -> dict:
     }
 
 
+def _write_big_records_hour(root: Path, events: int, files: int = 8) -> float:
+    """An arrival hour of ~10 KB events (nested attributes, varied text), as ``files`` landing
+    files; returns its size in MB."""
+    import random
+
+    import orjson
+
+    rng = random.Random(7)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = ["".join(rng.choice(letters) for _ in range(rng.randint(2, 12))) for _ in range(5000)]
+    # ~8 bytes a word
+    texts = [" ".join(rng.choice(words) for _ in range(BIG_RECORD_BYTES // 8)) for _ in range(200)]
+    base = 1_740_823_200_000  # 2025-03-01T10:00Z
+    landing = root / "landing" / "events" / "2025" / "03" / "01" / "10"
+    landing.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for index in range(files):
+        with open(landing / f"big-{index:02d}.jsonl", "wb") as out:
+            for i in range(index, events, files):
+                attributes = {"text": texts[i % 200], "n": i, "tags": words[i % 50 : i % 50 + 5],
+                              "nested": {"score": i * 0.5, "ok": i % 3 == 0}}
+                data = {"id": f"b{i}", "type": f"doc.t{i % 40}", "attributes": attributes}
+                line = orjson.dumps({"data": data, "meta": {"created_at": base + i % 3_600_000}})
+                line += b"\n"
+                written += out.write(line)
+    return written / 2**20
+
+
+def big_records_hour(workdir: Path) -> dict:
+    """One arrival hour of ~10 KB events through ingest_hour, in a fresh process."""
+    root = workdir / "big-records"
+    input_mb = _write_big_records_hour(root, BIG_RECORD_EVENTS)
+    result = _measure("ingest_hours", storage_url=str(root), first_hour="2025-03-01T10", hours=1)
+    result["input_mb"] = round(input_mb, 1)
+    result["mb_per_second"] = round(input_mb / result["seconds"], 1)
+    result["mb_per_cpu_second"] = round(input_mb / result["cpu_seconds"], 1)
+    return result
+
+
+def big_records_markdown(big: dict) -> str:
+    return (
+        f"An arrival hour of {big['read']:,} events of ~10 KB ({big['input_mb']} MB; memory "
+        f"bounded in bytes,\n24 MB of lines a batch): {big['seconds']} s, "
+        f"**{big['mb_per_second']} MB/s**, {big['mb_per_cpu_second']} MB per CPU\nsecond "
+        f"(per core), peak RSS **{big['peak_rss_mb']} MB** (target < 1024).\n"
+    )
+
+
 def run(workdir: Path) -> tuple[dict, str]:
     workdir.mkdir(parents=True, exist_ok=True)
     day_dir = workdir / "day"
@@ -208,6 +260,7 @@ def run(workdir: Path) -> tuple[dict, str]:
     ratio = hours["4M"]["peak_rss_mb"] / hours["1M"]["peak_rss_mb"]
     sensor = _sensor_tick(workdir)
     query = _query_speedup(day_dir)
+    big = big_records_hour(workdir)
 
     results = {
         "day": {"events": DAY_EVENTS, "input_mb": round(input_mb or 0, 1), "sluice_range_run": ours, "duckdb": duck,
@@ -216,7 +269,7 @@ def run(workdir: Path) -> tuple[dict, str]:
                 "throughput_ratio_vs_duckdb": round(duck["seconds"] / ours["seconds"], 2),
                 "cpu_ratio_vs_duckdb": round(duck["cpu_seconds"] / ours["cpu_seconds"], 2)},
         "single_hour": hours, "rss_ratio_4m_vs_1m": round(ratio, 2),
-        "sensor": sensor, "query": query,
+        "sensor": sensor, "query": query, "big_records_hour": big,
     }
     md = f"""## Events lake (issue 2)
 
@@ -244,6 +297,7 @@ Memory does not follow the size of the hour (ingest_hour in a fresh process):
 
 Peak RSS 4M / 1M: **{results['rss_ratio_4m_vs_1m']}** (target <= 1.2, and under 1024 MB).
 
+{big_records_markdown(big)}
 raw_events_sensor over {SENSOR_KEYS:,} landing keys (local storage, 10,000 keys a tick): caught up in
 {sensor['ticks_to_catch_up']} ticks, {sensor['run_requests']} run requests, slowest tick {sensor['max_tick_seconds']} s,
 a tick with nothing new {sensor['idle_tick_seconds']} s, cursor {sensor['cursor_bytes']:,} bytes.
@@ -256,7 +310,16 @@ One type (`{query['event_type']}`) in one hour: reading its lake directory took 
 
 
 def main() -> None:
-    workdir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="sluice-bench-events-"))
+    args = sys.argv[1:]
+    only_big = bool(args) and args[0] == "big-records"
+    args = args[1:] if only_big else args
+    workdir = Path(args[0]) if args else Path(tempfile.mkdtemp(prefix="sluice-bench-events-"))
+    if only_big:
+        workdir.mkdir(parents=True, exist_ok=True)
+        big = big_records_hour(workdir)
+        print(json.dumps(big, indent=2))
+        print(big_records_markdown(big))
+        return
     results, markdown = run(workdir)
     print(json.dumps(results, indent=2))
     print(markdown)
