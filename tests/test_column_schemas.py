@@ -10,6 +10,7 @@ from platform_assets.ingest_metadata_values import COLUMN_SCHEMA
 
 # Kinds whose assets are tables or files of records.
 TABLE_KINDS = {"parquet", "postgres", "csv", "duckdb"}
+NOT_TABLES = {AssetKey("team_access")}  # roles and grants in Postgres, not a table
 
 
 def table_like_assets() -> dict[AssetKey, dict]:
@@ -17,7 +18,7 @@ def table_like_assets() -> dict[AssetKey, dict]:
     found = {}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        if node.is_materializable and set(node.kinds) & TABLE_KINDS:
+        if node.is_materializable and set(node.kinds) & TABLE_KINDS and key not in NOT_TABLES:
             found[key] = node.metadata
     return found
 

@@ -4,11 +4,11 @@ loses its grants. Checked by logging in as a real member of each role."""
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlparse, urlunparse
 
 import psycopg
 import pytest
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from platform_assets.marts.teams import Team, TeamsFileError, apply_team_access, load_teams
 
@@ -23,9 +23,8 @@ RAW_TABLES = ["public.person", "public.person_ip", "public.user_logins"]
 
 
 def as_user(url: str, user: str) -> str:
-    parsed = urlparse(url)
-    host = parsed.hostname + (f":{parsed.port}" if parsed.port else "")
-    return urlunparse(parsed._replace(netloc=f"{user}@{host}"))
+    """The same server and database as another user (TCP or Unix-socket URLs alike)."""
+    return make_conninfo(url, user=user)
 
 
 @pytest.fixture

@@ -62,6 +62,7 @@ def write_lake(lake_dir: Path) -> None:
     users = np.array([f"user-{n:07d}" for n in range(USERS)], dtype=object)
     per_day = EVENTS // DAYS
     for day in range(DAYS):
+        files: list[str] = []
         start_ms = int(datetime.combine(FIRST + timedelta(days=day), datetime.min.time(), UTC).timestamp() * 1000)
         created = np.sort(start_ms + rng.integers(0, 86_400_000, per_day))
         user_rank = (USERS * rng.random(per_day) ** 2).astype(np.int64)
@@ -85,7 +86,25 @@ def write_lake(lake_dir: Path) -> None:
             partitioning_flavor="hive", basename_template=f"bench-{day}-{{i}}.parquet",
             existing_data_behavior="overwrite_or_ignore", max_partitions=1 << 20, max_open_files=4096,
             file_options=ds.ParquetFileFormat().make_write_options(compression="zstd"),
+            file_visitor=lambda written: files.append(written.path),
         )
+        commit_day(lake_dir, FIRST + timedelta(days=day), files)
+
+
+def commit_day(lake_dir: Path, day, files: list[str]) -> None:
+    """A complete manifest per arrival hour (here: the event hour), as the ingest commits:
+    readers (the marts) read only the files a committed manifest lists."""
+    root = lake_dir.parents[1]
+    by_hour: dict[str, list[str]] = {}
+    for path in files:
+        key = str(Path(path).relative_to(root))
+        by_hour.setdefault(key.split("event_hour=")[1][:2], []).append(key)
+    manifests = root / "state" / "events" / "manifests"
+    manifests.mkdir(parents=True, exist_ok=True)
+    for hour, keys in by_hour.items():
+        body = {"arrival_hour": f"{day.isoformat()}T{hour}:00:00+00:00", "complete": True,
+                "lake_files": sorted(keys)}
+        (manifests / f"{day.isoformat()}T{hour}.json").write_text(json.dumps(body))
 
 
 def files_and_bytes(lake_dir: Path, event_date: str | None) -> tuple[int, int]:
