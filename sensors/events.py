@@ -38,7 +38,8 @@ def raw_events_sensor(context: SensorEvaluationContext, storage: StorageResource
     )  # fmt: skip
     if not run_requests:
         return SensorResult(
-            skip_reason=SkipReason(f"no new files under {EVENTS_LANDING.prefix}"), cursor=listing.cursor
+            skip_reason=SkipReason(f"no new files under {EVENTS_LANDING.prefix}"),
+            cursor=listing.cursor,
         )
     context.log.info(
         f"listed {listing.keys_listed} key(s); "

@@ -31,7 +31,11 @@ def dates_to_refresh(records) -> tuple[list[str], int | None]:
     dates, last = set(), None
     for record in records:
         last = record.storage_id
-        value = record.asset_materialization.metadata.get("event_dates") if record.asset_materialization else None
+        value = (
+            record.asset_materialization.metadata.get("event_dates")
+            if record.asset_materialization
+            else None
+        )
         if value is not None:
             dates.update(value.value)
     return sorted(dates), last
@@ -48,7 +52,9 @@ def dates_to_refresh(records) -> tuple[list[str], int | None]:
 def marts_event_dates_sensor(context: SensorEvaluationContext):
     after = int(context.cursor) if context.cursor else None
     result = context.instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=EVENTS_LAKE, after_storage_id=after), limit=RECORDS_PER_TICK, ascending=True
+        AssetRecordsFilter(asset_key=EVENTS_LAKE, after_storage_id=after),
+        limit=RECORDS_PER_TICK,
+        ascending=True,
     )
     dates, last = dates_to_refresh(result.records)
     if last is None:
@@ -56,9 +62,13 @@ def marts_event_dates_sensor(context: SensorEvaluationContext):
     first = first_hour_from_environment()[:10]
     skipped = [day for day in dates if day < first]
     if skipped:
-        context.log.warning(f"skipping event dates before SLUICE_EVENTS_START ({first}): {skipped[:10]}")
+        context.log.warning(
+            f"skipping event dates before SLUICE_EVENTS_START ({first}): {skipped[:10]}"
+        )
     requests = [
-        RunRequest(partition_key=day, run_key=f"event_marts:{day}:{last}") for day in dates if day >= first
+        RunRequest(partition_key=day, run_key=f"event_marts:{day}:{last}")
+        for day in dates
+        if day >= first
     ]
     return SensorResult(run_requests=requests, cursor=str(last))
 

@@ -66,8 +66,14 @@ def _files_without_partition(storage: StorageResource, known: set[str]) -> list[
 def person_files_sensor(context: SensorEvaluationContext, storage: StorageResource):
     cursor = PersonFilesCursor.parse(context.cursor)
     new_partitions, last_key = new_file_partitions(
-        storage, PERSON_FILES.prefix, cursor.after, MAX_KEYS_PER_TICK, PERSON_FILES.partition_for_key,
-        on_skipped=lambda key: context.log.warning(f"ignoring {key}: not a landing file ({FILE_NAME_RULE})"),
+        storage,
+        PERSON_FILES.prefix,
+        cursor.after,
+        MAX_KEYS_PER_TICK,
+        PERSON_FILES.partition_for_key,
+        on_skipped=lambda key: context.log.warning(
+            f"ignoring {key}: not a landing file ({FILE_NAME_RULE})"
+        ),
     )
     cursor.after = last_key
 
@@ -84,15 +90,19 @@ def person_files_sensor(context: SensorEvaluationContext, storage: StorageResour
     )  # fmt: skip
     if not new_partitions and not retries:
         return SensorResult(
-            skip_reason=SkipReason(f"no new files under {PERSON_FILES.prefix}"), cursor=cursor.dump()
+            skip_reason=SkipReason(f"no new files under {PERSON_FILES.prefix}"),
+            cursor=cursor.dump(),
         )
     return SensorResult(
         # run_key = the landing key: a file is requested once, however often it is listed.
         run_requests=[
             RunRequest(partition_key=p, run_key=PERSON_FILES.landing_key(p)) for p in new_partitions
-        ] + retries,
+        ]
+        + retries,
         dynamic_partitions_requests=[
-            AddDynamicPartitionsRequest(partitions_def_name=PARTITIONS, partition_keys=new_partitions)
+            AddDynamicPartitionsRequest(
+                partitions_def_name=PARTITIONS, partition_keys=new_partitions
+            )
         ],
         cursor=cursor.dump(),
     )

@@ -63,7 +63,9 @@ def jobs_and_schedules(port: int) -> tuple[set, dict]:
     nodes = graphql(port, JOBS_QUERY)["data"]["repositoriesOrError"]["nodes"]
     jobs = {job["name"] for repo in nodes for job in repo["jobs"]}
     schedules = {
-        s["name"]: (s["cronSchedule"], s["scheduleState"]["status"]) for repo in nodes for s in repo["schedules"]
+        s["name"]: (s["cronSchedule"], s["scheduleState"]["status"])
+        for repo in nodes
+        for s in repo["schedules"]
     }
     return jobs, schedules
 
@@ -107,7 +109,10 @@ def test_dev_server_serves_with_sensors_running_and_stops_cleanly_on_sigterm(tmp
     with open(log_path, "wb") as log:
         launcher = subprocess.Popen(
             [sys.executable, "-m", "tools.dev_server"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         statuses, deadline = {}, started + 90
@@ -120,7 +125,11 @@ def test_dev_server_serves_with_sensors_running_and_stops_cleanly_on_sigterm(tmp
         assert statuses.get("raw_events_sensor") == "RUNNING", (statuses, log_path.read_text())
         # Declarative automation needs a running automation sensor: Dagster's default one
         # starts stopped, so the domains bring their own.
-        for sensor in ("catalog_automation_sensor", "iris_automation_sensor", "customer_files_sensor"):
+        for sensor in (
+            "catalog_automation_sensor",
+            "iris_automation_sensor",
+            "customer_files_sensor",
+        ):
             assert statuses.get(sensor) == "RUNNING", (sensor, statuses)
 
         # Dagster's instance lives in its own database on the embedded server.
@@ -154,20 +163,33 @@ def test_dev_server_serves_with_sensors_running_and_stops_cleanly_on_sigterm(tmp
 
         # A CLI run with the instance's variables (dev.env) lands in this instance's history.
         cli = subprocess.run(
-            ["bash", "-c", f"source {home / 'dev.env'} && {sys.executable} -m dagster asset "
-             "materialize -m platform_assets.definitions --select iris_dataset"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
+            [
+                "bash",
+                "-c",
+                f"source {home / 'dev.env'} && {sys.executable} -m dagster asset "
+                "materialize -m platform_assets.definitions --select iris_dataset",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
         )
         assert cli.returncode == 0, cli.stderr[-3000:]
         with psycopg.connect(dagster_url.replace("+psycopg2", "", 1)) as conn:
-            assert conn.execute("select count(*) from runs where status = 'SUCCESS'").fetchone()[0] >= 1
+            assert (
+                conn.execute("select count(*) from runs where status = 'SUCCESS'").fetchone()[0]
+                >= 1
+            )
 
         # The serving API runs next to the UI and takes the development token.
         token = (tmp_path / "dev-api-token").read_text().strip()
         health, deadline = None, time.monotonic() + 60
         while health is None and time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{api_port}/health", timeout=30) as response:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{api_port}/health", timeout=30
+                ) as response:
                     health = json.loads(response.read())
             except OSError:
                 time.sleep(0.5)

@@ -16,8 +16,8 @@ Variables (all optional):
   SLUICE_DEV_LOG_LEVEL         dagster dev's own log level, default ``warning`` (sensor skips
                                and daemon heartbeats are not news; runs log in the UI)
 
-While it runs, ``$DAGSTER_HOME/dev.env`` holds the variables of this instance: ``source`` it in another
-shell and ``dagster asset materialize ...`` runs land in this UI's run history.
+While it runs, ``$DAGSTER_HOME/dev.env`` holds the variables of this instance: ``source`` it in
+another shell and ``dagster asset materialize ...`` runs land in this UI's run history.
 
 Why a launcher and not a bare ``dagster dev``: started from a non-interactive shell, the
 child inherits an ignored SIGINT, and ``dagster dev`` copies that handler to SIGTERM, so it
@@ -82,8 +82,10 @@ def announce_when_serving(port: int, started: float, stop: threading.Event) -> N
         except Exception:
             stop.wait(0.5)
             continue
-        say(f"UI ready at http://{HOST}:{port} ({time.monotonic() - started:.1f} s after start). "
-            "Ctrl-C to stop.")
+        say(
+            f"UI ready at http://{HOST}:{port} ({time.monotonic() - started:.1f} s after start). "
+            "Ctrl-C to stop."
+        )
         return
 
 
@@ -183,15 +185,28 @@ def run(env) -> int:
         tcp_port = postgres_tcp_port(env)
         if server and tcp_port:
             start_tcp_forward(tcp_port, server.socket_path)
-            say(f"psql/BI:   psql 'postgresql://postgres@{HOST}:{tcp_port}/sluice' (SLUICE_POSTGRES_PORT)")
+            say(
+                f"psql/BI:   psql 'postgresql://postgres@{HOST}:{tcp_port}/sluice' "
+                "(SLUICE_POSTGRES_PORT)"
+            )
         elif server:
             say("psql/BI:   set SLUICE_POSTGRES_PORT=5433 to reach this Postgres over TCP")
         say(f"CLI runs:  source {dev_env}, then `dagster asset materialize ...` shows in this UI")
         say(f"UI:        http://{HOST}:{port} (starting dagster dev, ~10 s)")
 
         log_level = env.get("SLUICE_DEV_LOG_LEVEL") or "warning"
-        cmd = [str(dagster_executable()), "dev", "-m", CODE_LOCATION, "-h", HOST, "-p", str(port),
-               "--log-level", log_level]
+        cmd = [
+            str(dagster_executable()),
+            "dev",
+            "-m",
+            CODE_LOCATION,
+            "-h",
+            HOST,
+            "-p",
+            str(port),
+            "--log-level",
+            log_level,
+        ]
         child = subprocess.Popen(
             cmd, cwd=PROJECT_ROOT, env=child_env, preexec_fn=_child_setup, start_new_session=True
         )
@@ -212,14 +227,20 @@ def run(env) -> int:
                 break
             except subprocess.TimeoutExpired:
                 pass
-            if "at" in stop_requested and time.monotonic() - stop_requested["at"] > STOP_GRACE_SECONDS:
+            if (
+                "at" in stop_requested
+                and time.monotonic() - stop_requested["at"] > STOP_GRACE_SECONDS
+            ):
                 say(f"dagster dev did not stop within {STOP_GRACE_SECONDS} s; killing it")
                 child.kill()
         ready.set()
         stop_api(api)
         leftovers = stop_leftovers(child.pid)
         if leftovers:
-            say(f"stopped {len(leftovers)} process(es) dagster dev left behind: {', '.join(leftovers)}")
+            say(
+                f"stopped {len(leftovers)} process(es) dagster dev left behind: "
+                f"{', '.join(leftovers)}"
+            )
         if "at" in stop_requested:
             say("dagster dev stopped")
             return 0

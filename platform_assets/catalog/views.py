@@ -67,7 +67,8 @@ def events_view(name: str, lake_uri: str) -> str:
     return (
         f"CREATE OR REPLACE VIEW {quote_identifier(name)} AS\n"
         "SELECT event_id, event_type, created_at, event_date, event_hour,\n"
-        "       CAST(attributes AS JSON) AS attributes, CAST(meta AS JSON) AS meta, source_key, line_number\n"
+        "       CAST(attributes AS JSON) AS attributes, CAST(meta AS JSON) AS meta, source_key, "
+        "line_number\n"
         f"FROM {_lake_scan(lake_pattern(lake_uri), root_of(lake_uri))}"
     )
 

@@ -170,7 +170,10 @@ def _quarantine_result(
         asset_key=QUARANTINED_CUSTOMERS,
         metadata={
             **ingest_metadata(
-                summary, row_count=summary.quarantined, location=storage.uri(key), bytes_written=size
+                summary,
+                row_count=summary.quarantined,
+                location=storage.uri(key),
+                bytes_written=size,
             ),
             **meta,
             "path": MetadataValue.path(key),
@@ -273,7 +276,9 @@ def customer_file(context: AssetExecutionContext, storage: StorageResource) -> I
         asset_key=CUSTOMERS_PARQUET,
         metadata={
             **ingest_metadata(
-                summary, row_count=table.num_rows, location=parquet_location,
+                summary,
+                row_count=table.num_rows,
+                location=parquet_location,
                 bytes_written=parquet_size,
             ),  # fmt: skip
             **meta,

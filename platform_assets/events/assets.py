@@ -4,7 +4,6 @@ The work itself is ``ingest.ingest_hours``; this file hands it the run's hours (
 backfilled range, in order) and reports what happened.
 """
 
-
 import gc
 import os
 from datetime import timedelta
@@ -84,9 +83,12 @@ def _max_quarantine_rate(config: EventsIngestConfig) -> float:
             deps=[raw_events],
             description=(
                 "Valid, deduplicated events as Parquet (zstd): "
-                f"`{LAKE_PREFIX}event_type=<t>/event_date=<YYYY-MM-DD>/event_hour=<HH>/<arrival>.parquet`, "
-                "by EVENT time, so late events land in their own hour. Columns: event_id, created_at "
-                "(timestamp ms UTC), attributes and meta (original JSON text), source_key, line_number. "
+                f"`{LAKE_PREFIX}event_type=<t>/event_date=<YYYY-MM-DD>/"
+                "event_hour=<HH>/<arrival>.parquet`, "
+                "by EVENT time, so late events land in their own hour. Columns: event_id, "
+                "created_at "
+                "(timestamp ms UTC), attributes and meta (original JSON text), source_key, "
+                "line_number. "
                 "An id appears once: later copies (redeliveries) are quarantined as duplicate_id."
             ),
             group_name="events",
@@ -101,8 +103,10 @@ def _max_quarantine_rate(config: EventsIngestConfig) -> float:
             deps=[raw_events],
             description=(
                 "Every rejected event line, never dropped: "
-                f"`{QUARANTINE_PREFIX}ingest_date=<YYYY-MM-DD>/ingest_hour=<HH>/<arrival>.parquet` with "
-                "raw (the original line), reason (codes joined by ';'), reasons (list), source_key, "
+                f"`{QUARANTINE_PREFIX}ingest_date=<YYYY-MM-DD>/ingest_hour=<HH>/<arrival>.parquet` "
+                "with "
+                "raw (the original line), reason (codes joined by ';'), reasons (list), "
+                "source_key, "
                 "line_number, event_id."
             ),
             group_name="events",
@@ -126,11 +130,13 @@ def _max_quarantine_rate(config: EventsIngestConfig) -> float:
     backfill_policy=BackfillPolicy.single_run(),
     name="ingest_events",
 )
-def ingest_events(context: AssetExecutionContext, config: EventsIngestConfig, storage: StorageResource):
+def ingest_events(
+    context: AssetExecutionContext, config: EventsIngestConfig, storage: StorageResource
+):
     """Validate each arrival hour's landing files into the lake and the quarantine, in one pass."""
     # The run's process keeps the code location's and Dagster's objects until it ends.
-    # Freezing them spares the cyclic collector from walking all of them (~2e5) whenever
-    # the ingest's allocations trigger a full collection (~0.15 s each, measured).
+    # Freezing them spares the cyclic collector from walking all of them whenever the
+    # ingest's allocations trigger a full collection (docs/events.md has the cost).
     gc.freeze()
     window = context.partition_time_window
     arrival_hours = []

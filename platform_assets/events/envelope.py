@@ -148,7 +148,9 @@ def reasons_by_row(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> dict[int,
     reasons: dict[int, list[str]] = {}
     for column, failure_case, index in zip(cases["column"], cases["failure_case"], cases["index"]):
         if index is None or pd.isna(index):
-            raise ValueError(f"envelope schema failed as a whole on column {column}: {failure_case}")
+            raise ValueError(
+                f"envelope schema failed as a whole on column {column}: {failure_case}"
+            )
         row = reasons.setdefault(int(index), [])
         for code in _reasons(column, failure_case):
             if code not in row:
@@ -186,7 +188,9 @@ def validate_lines(lines: LineBatch, max_created_at_ms: int) -> ValidatedBatch:
     return ValidatedBatch(valid=_valid_table(lines, parsed, line_numbers, rows), rejected=rejected)
 
 
-def _valid_table(lines: LineBatch, parsed: ParsedBatch, line_numbers: np.ndarray, bad_rows: list[int]) -> pyarrow.Table:
+def _valid_table(
+    lines: LineBatch, parsed: ParsedBatch, line_numbers: np.ndarray, bad_rows: list[int]
+) -> pyarrow.Table:
     """The valid rows as VALID_SCHEMA, column by column (Arrow does the per-row work)."""
     table = pyarrow.table(
         {

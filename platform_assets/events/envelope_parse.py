@@ -47,7 +47,11 @@ SHAPE_PARTS = list(EXPECTED_KINDS)
 VALID_SHAPE = "/".join(EXPECTED_KINDS.values())
 VALUE_COLUMNS = ["event_id", "event_type", "attributes", "meta", "created_at", "user_id"]
 
-_DECODE_ERRORS = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)  # ValidationError is a DecodeError
+_DECODE_ERRORS = (
+    msgspec.DecodeError,
+    UnicodeDecodeError,
+    RecursionError,
+)  # ValidationError is a DecodeError
 
 
 class _Data(msgspec.Struct):
@@ -122,7 +126,9 @@ class ParsedBatch:
         """Every line as text (invalid UTF-8 bytes escaped as \\xNN)."""
         if self.utf8 is not None:
             return self.utf8
-        return pa.array([text.decode("utf-8", errors="backslashreplace") for text in self.texts], pa.string())
+        return pa.array(
+            [text.decode("utf-8", errors="backslashreplace") for text in self.texts], pa.string()
+        )
 
 
 def _in_int64(value: int) -> int:
@@ -158,7 +164,9 @@ def _parse_valid_shapes(texts: list[bytes]) -> tuple[list[list], list[int]]:
             user_id = decode_attributes(attributes).user_id
         except _DECODE_ERRORS:
             envelope = None
-        if envelope is not None and -INT64_MAX <= created_at <= INT64_MAX:  # else out of range anyway
+        if (
+            envelope is not None and -INT64_MAX <= created_at <= INT64_MAX
+        ):  # else out of range anyway
             data = envelope.data
             add_id(data.id)
             add_type(data.type)
@@ -212,7 +220,11 @@ def _parse_any_shape(text: bytes) -> tuple[tuple, tuple]:
     id_kind = type_kind = attributes_kind = created_at_kind = NOT_APPLICABLE
     if data_kind == "object":
         fields = _ANY_DATA.decode(data)
-        id_raw, type_raw, attributes_raw = bytes(fields.id), bytes(fields.type), bytes(fields.attributes)
+        id_raw, type_raw, attributes_raw = (
+            bytes(fields.id),
+            bytes(fields.type),
+            bytes(fields.attributes),
+        )
         id_kind, type_kind, attributes_kind = _kind(id_raw), _kind(type_raw), _kind(attributes_raw)
         event_id = _STRING.decode(id_raw) if id_kind == "string" else None
         event_type = _STRING.decode(type_raw) if type_kind == "string" else None
@@ -221,10 +233,21 @@ def _parse_any_shape(text: bytes) -> tuple[tuple, tuple]:
     if meta_kind == "object":
         created_at_raw = bytes(_ANY_META.decode(meta).created_at)
         created_at_kind = _kind(created_at_raw)
-        created_at = _in_int64(_INTEGER.decode(created_at_raw)) if created_at_kind == "integer" else None
+        created_at = (
+            _in_int64(_INTEGER.decode(created_at_raw)) if created_at_kind == "integer" else None
+        )
         meta_text = meta
     values = (event_id, event_type, attributes, meta_text, created_at, user_id)
-    return values, ("ok", "object", data_kind, id_kind, type_kind, attributes_kind, meta_kind, created_at_kind)
+    return values, (
+        "ok",
+        "object",
+        data_kind,
+        id_kind,
+        type_kind,
+        attributes_kind,
+        meta_kind,
+        created_at_kind,
+    )
 
 
 @contextmanager

@@ -71,7 +71,9 @@ def decide_duplicates(
     indexes of hours whose publishing is still under way (key -> local file or None);
     ``window``: ids of nearby hours already read in this run, and where the hour's own go."""
     later_copies = prepared.ids.later_duplicates()
-    published = already_published(storage, prepared.arrival_hour, prepared.ids, window_hours, unpublished, window)
+    published = already_published(
+        storage, prepared.arrival_hour, prepared.ids, window_hours, unpublished, window
+    )
     dropped = dropped_seqs(prepared.ids, later_copies, published)
     index_path = prepared.workdir / "ids.parquet"
     kept, kept_ids = write_id_index(index_path, prepared.ids, dropped)
@@ -138,8 +140,15 @@ def ingest_hours(
 
 
 def _ingest_leased(
-    storage, arrival_hours, leases, batch_size, batch_bytes, spill_dir, dedupe_window_hours,
-    window_cache_bytes, progress,
+    storage,
+    arrival_hours,
+    leases,
+    batch_size,
+    batch_bytes,
+    spill_dir,
+    dedupe_window_hours,
+    window_cache_bytes,
+    progress,
 ) -> Iterator[HourStats]:
     publishing: tuple[Future, tempfile.TemporaryDirectory] | None = None
     unpublished: dict[str, Path | None] = {}  # the id index of the hour being published
@@ -148,14 +157,18 @@ def _ingest_leased(
         try:
             for number, arrival_hour in enumerate(arrival_hours, 1):
                 if progress is not None:
-                    progress.start_part(number, len(arrival_hours), f"{arrival_hour:%Y-%m-%d %H}:00")
+                    progress.start_part(
+                        number, len(arrival_hours), f"{arrival_hour:%Y-%m-%d %H}:00"
+                    )
                 workdir = tempfile.TemporaryDirectory(dir=spill_dir, prefix="sluice-ingest-")
                 try:
                     prepared = prepare_hour(
                         storage, arrival_hour, Path(workdir.name), batch_size, batch_bytes, progress
                     )
                     window.retain(*window_key_range(arrival_hour, dedupe_window_hours))
-                    decision = decide_duplicates(storage, prepared, dedupe_window_hours, unpublished, window)
+                    decision = decide_duplicates(
+                        storage, prepared, dedupe_window_hours, unpublished, window
+                    )
                     if publishing is not None:
                         yield _finish(*publishing)
                         publishing = None

@@ -2,8 +2,9 @@
 
 pyarrow's dataset writer partitions, encodes and creates the ~1,000 files of an hour in
 one call (a spilled hour: one call per group of cells), in C++ on its own threads without
-holding the GIL, so Python can prepare the next hour meanwhile. Files are written under hidden temporary names; the caller moves each into
-place (a rename locally, an upload on S3), so readers never see a partial file.
+holding the GIL, so Python can prepare the next hour meanwhile. Files are written under hidden
+temporary names; the caller moves each into place (a rename locally, an upload on S3), so
+readers never see a partial file.
 """
 
 from __future__ import annotations
@@ -39,19 +40,15 @@ LAKE_SCHEMA = pa.schema(
 )
 # The cell directories, in the order of layout.lake_cell_dir; not stored in the files.
 _LABEL = pa.dictionary(pa.int32(), pa.string())
-PARTITION_SCHEMA = pa.schema([("event_type", pa.string()), ("event_date", _LABEL), ("event_hour", _LABEL)])
+PARTITION_SCHEMA = pa.schema(
+    [("event_type", pa.string()), ("event_date", _LABEL), ("event_hour", _LABEL)]
+)
 _PARTITIONING = ds.HivePartitioning(PARTITION_SCHEMA, segment_encoding="none")
 _PARQUET = ds.ParquetFileFormat()
-# Dictionaries only where values repeat, and min/max statistics only where a reader can
-# prune with them: created_at (a late event's file covers minutes of its hour). For JSON
-# text, random ids and line numbers they cost CPU and footer bytes for nothing (measured:
-# 13% less writer CPU and files 8% smaller than with event_id and line_number too). No
-# Arrow schema in the footer either: Parquet's own types read back as LAKE_SCHEMA exactly
-# (tested), and the files of an hour are ~15% smaller again.
-# zstd on every column, as the storage contract says. zstd sets up a fresh context for
-# each column chunk it compresses, and a cell file is ~30 rows: on the timestamp, line
-# number and source key it buys a few hundred bytes for ~17% of the writer's CPU (measured;
-# plain there, files would be 11% larger). The contract wins.
+# Dictionaries only where values repeat, statistics only where a reader can prune with them
+# (created_at); no Arrow schema in the footer (Parquet's types read back as LAKE_SCHEMA,
+# tested); zstd on every column because the storage contract says so, though it costs CPU
+# on tiny cell files. The measured costs: docs/events.md, "Why the writer is set up so".
 _LAKE_WRITER_OPTIONS = dict(
     compression="zstd",
     use_dictionary=["source_key"],
@@ -59,20 +56,16 @@ _LAKE_WRITER_OPTIONS = dict(
     store_schema=False,
 )
 _LAKE_FILE_OPTIONS = _PARQUET.make_write_options(**_LAKE_WRITER_OPTIONS)
-# Files the writer keeps open. Closing early is slow (1,300 files: 0.74 s at 128 open,
-# 0.40 s at 4,096, measured; to pick one it scans every cell's queue), so as many as half
-# the process's descriptor limit allows: 4,096 here, 128 on a macOS laptop (256). The
-# cells of a call arrive one after another, so a file closed early is a finished cell.
+# Files the writer keeps open: closing early is slow (it scans every cell's queue to pick
+# one), so as many as half the descriptor limit allows. The cells of a call arrive one
+# after another, so a file closed early is a finished cell.
 MAX_OPEN_FILES = max(64, min(4096, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 2))
 # A spilled (big) hour is written a group of at most this many cells per call: every open
-# file holds its writer's buffers (a 1M-event hour peaked at 743 MB with 4,096 open, 696 MB
-# with 256), and no call ever needs to close a file early.
+# file holds its writer's buffers, and no call ever needs to close a file early.
 SPILLED_MAX_OPEN_FILES = min(256, MAX_OPEN_FILES)
 MAX_CELLS_PER_BATCH = 1 << 30  # an hour that never spilled is one batch of all its cells
-# The dataset writer hands every file's writes to pyarrow's IO pool (8 threads by default).
-# More threads than cores starve the thread that prepares the next hour (on 2 cores a day
-# took 22.0 s with 8 threads). One thread a core: since the hour's preparation got ~3x
-# cheaper the writer is the slower stage, and 2 threads beat 1 by ~1.5 s a day here.
+# The dataset writer's IO pool: one thread a core. More threads than cores starve the
+# thread that prepares the next hour; the writer is the slower stage, so fewer waste it.
 WRITER_IO_THREADS = max(2, min(8, os.cpu_count() or 2))
 
 # What the quarantine needs of a dropped copy.
@@ -81,8 +74,12 @@ DUPLICATE_COLUMNS = ["raw", "source_key", "line_number", "event_id"]
 
 @dataclass
 class LakeWrite:
-    rows: dict[tuple[str, int], int] = field(default_factory=dict)  # (event_type, epoch hour) -> rows written
-    paths: dict[tuple[str, int], str] = field(default_factory=dict)  # the cell's written (temporary) file
+    rows: dict[tuple[str, int], int] = field(
+        default_factory=dict
+    )  # (event_type, epoch hour) -> rows written
+    paths: dict[tuple[str, int], str] = field(
+        default_factory=dict
+    )  # the cell's written (temporary) file
     duplicates: list[pa.Table] = field(default_factory=list)  # DUPLICATE_COLUMNS of dropped copies
     rollup: object | None = None  # a rollups.RollupBuilder: sees every group of kept rows
 
@@ -141,8 +138,8 @@ def write_lake_files(
         preserve_order=True,  # rows of a cell stay in seq order
         max_partitions=MAX_CELLS_PER_BATCH,
         max_open_files=max_open_files,
-        # The rows are already in cell order, so the writer's grouping runs on this thread:
-        # 10-15% less CPU than spreading it over the CPU pool.
+        # The rows are already in cell order: grouping on this thread is cheaper than
+        # spreading it over the CPU pool.
         use_threads=False,
     )
     may_split = False
@@ -162,11 +159,15 @@ def write_lake_files(
         result.paths[cell] = f"{directory}/{temp_name}-0"
         # A second file would mean the writer reopened a cell: its rows would never be published.
         if may_split and os.path.exists(f"{directory}/{temp_name}-1"):
-            raise RuntimeError(f"the lake writer split cell {cell} into several files under {directory}")
+            raise RuntimeError(
+                f"the lake writer split cell {cell} into several files under {directory}"
+            )
     return result
 
 
-def _kept(table: pa.Table, cells: list, dropped_seqs: np.ndarray, result: LakeWrite) -> tuple[pa.Table, np.ndarray]:
+def _kept(
+    table: pa.Table, cells: list, dropped_seqs: np.ndarray, result: LakeWrite
+) -> tuple[pa.Table, np.ndarray]:
     """The table's rows that go to the lake and how many of each cell's; counts them in
     ``result`` and collects the copies there. ``cells``: (cell, first row, rows) in order."""
     rows = np.array([length for _, _, length in cells], dtype=np.int64)
@@ -189,7 +190,9 @@ def _lake_columns(table: pa.Table) -> pa.Table:
     return lake if lake.schema == LAKE_SCHEMA else lake.cast(LAKE_SCHEMA)
 
 
-def _lake_table(table: pa.Table, cells: list, dropped_seqs: np.ndarray, result: LakeWrite) -> pa.Table | None:
+def _lake_table(
+    table: pa.Table, cells: list, dropped_seqs: np.ndarray, result: LakeWrite
+) -> pa.Table | None:
     """The table's kept rows with their partition columns (None if none is kept)."""
     table, rows = _kept(table, cells, dropped_seqs, result)
     if table.num_rows == 0:
@@ -206,12 +209,16 @@ def _lake_table(table: pa.Table, cells: list, dropped_seqs: np.ndarray, result: 
     )
 
 
-def _write_one_cell(group: CellGroup, dropped_seqs: np.ndarray, base_dir, temp_name: str, result: LakeWrite) -> None:
+def _write_one_cell(
+    group: CellGroup, dropped_seqs: np.ndarray, base_dir, temp_name: str, result: LakeWrite
+) -> None:
     """A cell too big to hold at once: its pieces, in seq order, into its one file."""
     ((cell, _, _),) = group.cells
     directory = f"{base_dir}/{lake_cell_dir(*cell)}"
     os.makedirs(directory, exist_ok=True)
-    with pq.ParquetWriter(f"{directory}/{temp_name}-0", LAKE_SCHEMA, **_LAKE_WRITER_OPTIONS) as writer:
+    with pq.ParquetWriter(
+        f"{directory}/{temp_name}-0", LAKE_SCHEMA, **_LAKE_WRITER_OPTIONS
+    ) as writer:
         for piece in group.pieces:
             kept, _ = _kept(piece, [(cell, 0, piece.num_rows)], dropped_seqs, result)
             if kept.num_rows:
@@ -225,7 +232,6 @@ def _per_cell_values(epoch_hours: list[int], label, per_row: np.ndarray) -> pa.A
     position = {value: index for index, value in enumerate(distinct)}
     per_cell = pa.array([position[value] for value in labels], pa.int32())
     # take() allocates the indices in Arrow's memory: an array wrapping numpy memory must
-    # take the GIL to be freed, and the writer frees it on its own threads (measured: a
-    # spilled hour's writer threads waited on the GIL for ~15% of the publish).
+    # take the GIL to be freed, and the writer frees it on its own threads.
     indices = pc.take(per_cell, pa.array(per_row))
     return pa.DictionaryArray.from_arrays(indices, pa.array(distinct, pa.string()))

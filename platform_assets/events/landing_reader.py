@@ -30,11 +30,9 @@ from resources.storage import StorageResource
 UNREADABLE_FILE = "unreadable_file"
 CORRUPT_FILE = "corrupt_file"
 BOM = b"\xef\xbb\xbf"
-# Bytes of line text a batch holds at most (besides DEFAULT_BATCH_SIZE lines): 10 KB events
-# made 50,000-line batches of 500 MB each. A batch costs ~9x its bytes at its peak (the
-# lines, Arrow's copy, the decoded fields, the valid table); measured on a 100 MB hour of
-# 10 KB events: 8 MB -> 324 MB peak RSS, 24 MB -> 434 MB, 64 MB -> 744 MB. 24 MB keeps the
-# 50,000-line batches of ~400-byte events whole.
+# Bytes of line text a batch holds at most (besides DEFAULT_BATCH_SIZE lines), so memory is
+# bounded in bytes whatever the record size; a batch peaks at several times its bytes, and
+# 24 MB still keeps the line-bounded batches of small events whole (docs/events.md).
 DEFAULT_BATCH_BYTES = 24 << 20
 # One read of a landing stream. read1 returns at most this much and at most one read of
 # the underlying stream, so a truncated gzip file still yields what precedes the damage.

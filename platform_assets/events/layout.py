@@ -52,7 +52,8 @@ def lake_cell_dir(event_type: str, epoch_hour: int) -> str:
 
 
 def lake_file_key(event_type: str, epoch_hour: int, arrival_hour: datetime) -> str:
-    return f"{LAKE_PREFIX}{lake_cell_dir(event_type, epoch_hour)}/{partition_file_stem(arrival_hour)}.parquet"
+    cell = lake_cell_dir(event_type, epoch_hour)
+    return f"{LAKE_PREFIX}{cell}/{partition_file_stem(arrival_hour)}.parquet"
 
 
 def quarantine_key(arrival_hour: datetime) -> str:

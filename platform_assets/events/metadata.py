@@ -18,7 +18,9 @@ def combine(hours: list[HourStats]) -> dict:
         reasons.update(hour.reasons)
         types.update(hour.types)
     # Hours overlap (one is published while the next is read): the span, not the sum.
-    seconds = max(hour.finished for hour in hours) - min(hour.started for hour in hours) if hours else 0.0
+    seconds = (
+        max(hour.finished for hour in hours) - min(hour.started for hour in hours) if hours else 0.0
+    )
     read = sum(hour.records_read for hour in hours)
     return {
         "hours": len(hours),
@@ -73,7 +75,10 @@ def top_types_markdown(types: Counter, limit: int = TOP_TYPES) -> str:
 
 
 def hours_markdown(hours: list[HourStats]) -> str:
-    lines = ["| arrival hour | read | valid | quarantined | duplicates | lake files |", "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| arrival hour | read | valid | quarantined | duplicates | lake files |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for hour in hours:
         lines.append(
             f"| {hour.arrival_hour:%Y-%m-%d %H}:00 | {hour.records_read:,} | {hour.valid:,} | "

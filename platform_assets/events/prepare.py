@@ -26,7 +26,7 @@ from platform_assets.events.spill import CellStore
 from platform_assets.progress import ProgressLog
 from resources.storage import StorageResource
 
-# pandera's cost per batch is large: fewer, larger batches (measured 30% faster than 20k)
+# pandera's cost per batch is large: fewer, larger batches (docs/events.md)
 DEFAULT_BATCH_SIZE = 50_000
 
 

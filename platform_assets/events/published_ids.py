@@ -34,10 +34,10 @@ from resources.storage import StorageResource
 DEFAULT_WINDOW_HOURS = 24
 INDEX_SCHEMA = pa.schema([("bucket", pa.int16()), ("event_id", pa.string())])
 # An index row group holds whole buckets, at least this many rows: a small hour's index is
-# a few row groups, not one per bucket (64 small writes cost ~20 ms an hour).
+# a few row groups, not one small write per bucket.
 MIN_ROW_GROUP_ROWS = 16_384
-# Ids the window keeps in memory across the hours of a range run: a day of ~40k-event
-# hours is ~40 MB; beyond the budget an index is read from storage whenever it is needed.
+# Ids the window keeps in memory across the hours of a range run; beyond the budget an
+# index is read from storage whenever it is needed.
 WINDOW_CACHE_BYTES = 128 * 2**20
 
 
@@ -82,7 +82,10 @@ def window_key_range(arrival_hour: datetime, window_hours: int) -> tuple[str, st
 
 
 def _window_keys(
-    storage: StorageResource, arrival_hour: datetime, window_hours: int, unpublished: dict[str, Path | None]
+    storage: StorageResource,
+    arrival_hour: datetime,
+    window_hours: int,
+    unpublished: dict[str, Path | None],
 ) -> list[str]:
     """The index keys of the arrival hours in [hour - window, hour + window], not the hour's
     own: those stored, and those still being published (``unpublished``: key -> local file,
@@ -99,7 +102,9 @@ def _window_keys(
     return sorted(keys)
 
 
-def _open_index(storage: StorageResource, key: str, unpublished: dict[str, Path | None]) -> _IndexFile | None:
+def _open_index(
+    storage: StorageResource, key: str, unpublished: dict[str, Path | None]
+) -> _IndexFile | None:
     if key in unpublished:
         return None if unpublished[key] is None else _IndexFile(str(unpublished[key]))
     filesystem, base = storage.arrow_filesystem()
@@ -162,18 +167,26 @@ def already_published(
             published += held.chunks
         if not published:
             return found
-        chunks = [chunk for _, table in ids.bucket_tables() for chunk in table.column("event_id").chunks]
+        chunks = [
+            chunk for _, table in ids.bucket_tables() for chunk in table.column("event_id").chunks
+        ]
         candidates = pa.concat_arrays(chunks) if chunks else pa.array([], pa.string())
         published = pa.chunked_array(published, pa.string())
         found.update(published.filter(pc.is_in(published, value_set=candidates)).to_pylist())
         return found
-    files = [index_file for key in keys if (index_file := _open_index(storage, key, unpublished)) is not None]
+    files = [
+        index_file
+        for key in keys
+        if (index_file := _open_index(storage, key, unpublished)) is not None
+    ]
     for bucket, table in ids.bucket_tables():
         candidates = table.column("event_id")
         for index_file in files:
             published = index_file.ids(bucket)
             if published is not None and len(published):
-                found.update(published.filter(pc.is_in(published, value_set=candidates)).to_pylist())
+                found.update(
+                    published.filter(pc.is_in(published, value_set=candidates)).to_pylist()
+                )
     return found
 
 
@@ -184,11 +197,17 @@ def dropped_seqs(ids: IdBuckets, later_copies: set[int], published: set[str]) ->
     if published:
         held = pa.array(sorted(published), pa.string())
         for _, table in ids.bucket_tables():
-            dropped.update(table.column("seq").filter(pc.is_in(table.column("event_id"), value_set=held)).to_pylist())
+            dropped.update(
+                table.column("seq")
+                .filter(pc.is_in(table.column("event_id"), value_set=held))
+                .to_pylist()
+            )
     return np.array(sorted(dropped), dtype=np.int64)
 
 
-def write_id_index(path: Path, ids: IdBuckets, dropped: np.ndarray) -> tuple[int, pa.ChunkedArray | None]:
+def write_id_index(
+    path: Path, ids: IdBuckets, dropped: np.ndarray
+) -> tuple[int, pa.ChunkedArray | None]:
     """Write the ids this hour keeps in the lake, whole buckets per row group (the reader
     finds a bucket's row groups by their min/max bucket). Returns how many, and the ids
     themselves when the hour's ids are held in memory (a spilled hour's are too many)."""
@@ -200,8 +219,8 @@ def write_id_index(path: Path, ids: IdBuckets, dropped: np.ndarray) -> tuple[int
         writer.write_table(pa.concat_tables(pending))
         pending.clear()
 
-    # lz4, not zstd: every later hour in the window reads this file back, and decoding it
-    # was half of that read (measured: dedupe 0.11 -> 0.08 s an hour, files ~1.7x larger).
+    # lz4, not zstd: every later hour in the window reads this file back, and decoding
+    # dominated that read (docs/events.md).
     with pq.ParquetWriter(path, INDEX_SCHEMA, compression="lz4") as writer:
         for bucket, table in ids.bucket_tables():
             kept = table.column("event_id").filter(keep_mask(table, dropped))
@@ -211,8 +230,13 @@ def write_id_index(path: Path, ids: IdBuckets, dropped: np.ndarray) -> tuple[int
             if kept_ids is not None:
                 kept_ids += kept.chunks
             pending.append(
-                pa.table({"bucket": pa.array(np.full(len(kept), bucket, dtype=np.int16)), "event_id": kept},
-                         schema=INDEX_SCHEMA)
+                pa.table(
+                    {
+                        "bucket": pa.array(np.full(len(kept), bucket, dtype=np.int16)),
+                        "event_id": kept,
+                    },
+                    schema=INDEX_SCHEMA,
+                )
             )
             if sum(part.num_rows for part in pending) >= MIN_ROW_GROUP_ROWS:
                 flush(writer)
@@ -229,4 +253,6 @@ def distinct_ids(path: Path | None) -> int:
     index_file = _IndexFile(str(path))
     if index_file.parquet.metadata.num_rows <= 8 * MIN_ROW_GROUP_ROWS:
         return pc.count_distinct(index_file.all_ids()).as_py()
-    return sum(pc.count_distinct(index_file.ids(bucket)).as_py() for bucket in sorted(index_file.groups))
+    return sum(
+        pc.count_distinct(index_file.ids(bucket)).as_py() for bucket in sorted(index_file.groups)
+    )

@@ -49,7 +49,10 @@ def sort_by_cell(table: pa.Table) -> tuple[pa.Table, list[tuple[tuple[str, int],
     starts = np.concatenate([[0], np.flatnonzero(changed.to_numpy(zero_copy_only=False)) + 1])
     lengths = np.diff(np.append(starts, rows))
     cells = zip(types.take(starts).to_pylist(), hours.take(starts).to_pylist(), strict=True)
-    return table, [(cell, int(start), int(length)) for cell, start, length in zip(cells, starts, lengths, strict=True)]
+    return table, [
+        (cell, int(start), int(length))
+        for cell, start, length in zip(cells, starts, lengths, strict=True)
+    ]
 
 
 # Rows a spill file's record batches hold: reading a range of rows reads at most two
@@ -89,7 +92,9 @@ class CellStore:
         self._total_rows = 0
         self._total_bytes = 0
         self._runs: list[Path] = []
-        self._spilled: dict[tuple, list[tuple[int, int, int]]] = {}  # cell -> [(run, first row, rows)]
+        self._spilled: dict[
+            tuple, list[tuple[int, int, int]]
+        ] = {}  # cell -> [(run, first row, rows)]
         # After finish: the unspilled rest, sorted by cell, and each cell's slice of it.
         self._rest = schema.empty_table()
         self._rest_cells: dict[tuple, tuple[int, int]] = {}
@@ -175,7 +180,10 @@ class CellStore:
         for cell in group:
             for run, start, length in self._spilled.get(cell, []):
                 first_last = ranges.setdefault(run, [start, start + length])
-                first_last[0], first_last[1] = min(first_last[0], start), max(first_last[1], start + length)
+                first_last[0], first_last[1] = (
+                    min(first_last[0], start),
+                    max(first_last[1], start + length),
+                )
         parts = [readers.rows(run, first, last) for run, (first, last) in sorted(ranges.items())]
         rest = [self._rest_cells[cell] for cell in group if cell in self._rest_cells]
         if rest:

@@ -38,7 +38,7 @@ class Partial:
 
 def distinct_pairs(table: pa.Table) -> pa.Table:
     # One chunk: the group_by's chunks are slices of shared buffers, and pickling a slice (to
-    # another process or a Dask worker) sends its whole buffer: 572 MB instead of 31 MB, measured.
+    # another process or a Dask worker) sends its whole buffer (docs/kpis.md).
     return (
         table.group_by(["event_type", "user_id"])
         .aggregate([])

@@ -9,9 +9,11 @@ WIDTH, BAR_HEIGHT = 640, 22
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:720px;color:#222}
 h1{font-size:1.5rem} h2{font-size:1.1rem;margin-top:2rem}
-.tiles{display:flex;flex-wrap:wrap;gap:.75rem} .tile{border:1px solid #ddd;border-radius:6px;padding:.6rem .9rem}
+.tiles{display:flex;flex-wrap:wrap;gap:.75rem}
+.tile{border:1px solid #ddd;border-radius:6px;padding:.6rem .9rem}
 .tile b{display:block;font-size:1.3rem} svg text{font-size:11px;fill:#333} .note{color:#a33}
-table{border-collapse:collapse} td,th{padding:.2rem .6rem;text-align:right} td:first-child{text-align:left}
+table{border-collapse:collapse} td,th{padding:.2rem .6rem;text-align:right}
+td:first-child{text-align:left}
 """
 
 
@@ -31,7 +33,8 @@ def hourly_chart(by_hour: list[int]) -> str:
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
     parts = [f'<svg width="{WIDTH}" height="{height}" role="img" aria-label="events per hour">']
     parts.append(
-        f'<line x1="{left}" y1="{height - bottom}" x2="{WIDTH - 10}" y2="{height - bottom}" stroke="#999"/>'
+        f'<line x1="{left}" y1="{height - bottom}" x2="{WIDTH - 10}" y2="{height - bottom}" '
+        'stroke="#999"/>'
     )
     parts.append(f'<text x="{left - 6}" y="14" text-anchor="end">{_number(top)}</text>')
     parts.append(f'<polyline points="{line}" fill="none" stroke="#2a6fdb" stroke-width="2"/>')
@@ -59,10 +62,12 @@ def bar_chart(rows: list[tuple[str, int]], colour: str) -> str:
         y = i * BAR_HEIGHT + 2
         width = (value / top) * (WIDTH - label_width - 80)
         parts.append(
-            f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end">{escape(label[:34])}</text>'
+            f'<text x="{label_width - 6}" y="{y + 15}" '
+            f'text-anchor="end">{escape(label[:34])}</text>'
         )
         parts.append(
-            f'<rect x="{label_width}" y="{y}" width="{width:.1f}" height="{BAR_HEIGHT - 6}" fill="{colour}"/>'
+            f'<rect x="{label_width}" y="{y}" width="{width:.1f}" height="{BAR_HEIGHT - 6}" '
+            f'fill="{colour}"/>'
         )
         parts.append(
             f'<text x="{label_width + width + 4:.1f}" y="{y + 15}">{_number(value)}</text>'

@@ -1,6 +1,5 @@
 """The Dagster face of the logins domain: drain the queue, load and quarantine by the hour."""
 
-
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -57,7 +56,10 @@ class DrainConfig(Config):
 
 @asset(group_name=GROUP, kinds={"sqs", "json"})
 def raw_logins(
-    context: AssetExecutionContext, config: DrainConfig, login_queue: LoginQueueResource, storage: StorageResource
+    context: AssetExecutionContext,
+    config: DrainConfig,
+    login_queue: LoginQueueResource,
+    storage: StorageResource,
 ) -> MaterializeResult:
     """Login messages moved off the SQS login queue into the archive
     ``landing/logins/YYYY/MM/DD/HH/<batch>.jsonl`` (arrival hour, UTC).
@@ -179,7 +181,8 @@ def user_logins(
              "quarantined": result.quarantined, "inserted": result.inserted}
         )  # fmt: skip
         context.log.info(
-            f"{hour:%Y-%m-%d %H}:00 UTC: {result.files} files, {result.read} read, {result.valid} valid, "
+            f"{hour:%Y-%m-%d %H}:00 UTC: {result.files} files, {result.read} read, {result.valid} "
+            "valid, "
             f"{result.quarantined} quarantined, {result.inserted} new rows"
         )
         hour += timedelta(hours=1)
@@ -210,7 +213,11 @@ def user_logins(
                 check_name="quarantine_rate",
                 passed=rate <= QUARANTINE_RATE_WARN,
                 severity=AssetCheckSeverity.WARN,
-                metadata={"quarantine_rate": rate, "read": read, "quarantined": totals["quarantined"]},
+                metadata={
+                    "quarantine_rate": rate,
+                    "read": read,
+                    "quarantined": totals["quarantined"],
+                },
             )
         ],
     )

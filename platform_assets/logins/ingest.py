@@ -128,7 +128,8 @@ def _refused_logins(chunk, refused, log) -> list[QuarantinedLogin]:
     out = []
     for row in refused:
         log(
-            f"{row.source_key} line {row.source_line}: Postgres refused the message ({row.reason}); quarantined"
+            f"{row.source_key} line {row.source_line}: Postgres refused the message "
+            f"({row.reason}); quarantined"
         )
         out.append(QuarantinedLogin(by_position[(row.source_key, row.source_line)], (row.reason,)))
     return out

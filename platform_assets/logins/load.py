@@ -58,7 +58,8 @@ class UserLoginsLoad:
         self.inserted = 0
         # Dropped explicitly after the upsert, so several loads can share one transaction.
         conn.execute(
-            f"create temp table user_logins_staging as select {_COLUMN_LIST} from user_logins with no data"
+            f"create temp table user_logins_staging as select {_COLUMN_LIST} from user_logins with "
+            "no data"
         )
 
     def stage(self, rows: Iterable[tuple]) -> list[RefusedLogin]:

@@ -56,19 +56,34 @@ def _from_line(source_key: str, position: int, line: bytes) -> LoginMessage:
         # Kept with the bad bytes escaped (as \xff), never replaced by U+FFFD and loaded.
         text = line.decode("utf-8", errors="backslashreplace").strip()
         return LoginMessage(
-            derived_message_id(source_key, position), text, source_key, position, problem=INVALID_UTF8
+            derived_message_id(source_key, position),
+            text,
+            source_key,
+            position,
+            problem=INVALID_UTF8,
         )
     try:
         parsed = orjson.loads(line)
     except orjson.JSONDecodeError:
         parsed = None
-    if isinstance(parsed, dict) and isinstance(parsed.get("message_id"), str) and isinstance(parsed.get("body"), str):
+    if (
+        isinstance(parsed, dict)
+        and isinstance(parsed.get("message_id"), str)
+        and isinstance(parsed.get("body"), str)
+    ):
         return LoginMessage(
-            parsed["message_id"], parsed["body"], source_key, position, _parse_time(parsed.get("received_at"))
+            parsed["message_id"],
+            parsed["body"],
+            source_key,
+            position,
+            _parse_time(parsed.get("received_at")),
         )
     # Not an envelope: the line itself is a message body (bad JSON is kept, to be quarantined).
     return LoginMessage(
-        derived_message_id(source_key, position), line.decode("utf-8", errors="replace").strip(), source_key, position
+        derived_message_id(source_key, position),
+        line.decode("utf-8", errors="replace").strip(),
+        source_key,
+        position,
     )
 
 

@@ -7,7 +7,6 @@ selects a mart without its staging model builds that staging model too, without 
 it as materialized.
 """
 
-
 import json
 from collections.abc import Iterator
 
@@ -49,7 +48,11 @@ def _staging_parents_to_build(context: AssetExecutionContext) -> list[str]:
         if key not in selected:
             continue
         for parent in nodes[unique_id]["depends_on"]["nodes"]:
-            if parent in keys and keys[parent] not in selected and keys[parent].path[0] == "staging":
+            if (
+                parent in keys
+                and keys[parent] not in selected
+                and keys[parent].path[0] == "staging"
+            ):
                 parents.add(nodes[parent]["name"])
     return sorted(parents)
 
@@ -86,7 +89,10 @@ def build_models(
     name="event_marts",
 )
 def event_marts(
-    context: AssetExecutionContext, dbt: DbtCliResource, storage: StorageResource, postgres: PostgresResource
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    storage: StorageResource,
+    postgres: PostgresResource,
 ):
     """The event models for a range of event dates, in one dbt build: each mart's rows of
     exactly those dates are replaced (one Postgres transaction per mart)."""
@@ -107,12 +113,14 @@ def event_marts(
     name="table_marts",
 )
 def table_marts(
-    context: AssetExecutionContext, dbt: DbtCliResource, storage: StorageResource, postgres: PostgresResource
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    storage: StorageResource,
+    postgres: PostgresResource,
 ):
     """The marts over the Postgres tables (logins, persons): each rebuilt whole, replaced in
     one Postgres transaction."""
     yield from build_models(context, dbt, storage, postgres, {})
-
 
 
 @asset(
@@ -120,7 +128,8 @@ def table_marts(
     group_name="teams",
     kinds={"postgres"},
     code_version=teams_file_version(),
-    automation_condition=AutomationCondition.newly_missing() | AutomationCondition.code_version_changed(),
+    automation_condition=AutomationCondition.newly_missing()
+    | AutomationCondition.code_version_changed(),
     description=(
         "Applies dbt/teams.yaml to Postgres: one NOLOGIN role per team (sluice_team_<team>) with "
         "USAGE and SELECT on its own schemas (current and future tables) and nothing else; a team "
@@ -130,7 +139,9 @@ def table_marts(
 def team_access(context: AssetExecutionContext, postgres: PostgresResource) -> MaterializeResult:
     access = apply_team_access(postgres.resolved_url, load_teams())
     for role, schemas in access.items():
-        context.log.info(f"{role}: {', '.join(schemas) if schemas else 'no access (removed from the file)'}")
+        context.log.info(
+            f"{role}: {', '.join(schemas) if schemas else 'no access (removed from the file)'}"
+        )
     return MaterializeResult(
         metadata={
             "teams": len([schemas for schemas in access.values() if schemas]),

@@ -1,6 +1,5 @@
 """The reconciliation check of product/events_daily (the dbt tests are checks too, from dbt)."""
 
-
 from datetime import timedelta
 
 from dagster import (
@@ -36,12 +35,20 @@ def events_match_lake(
     while window.start + timedelta(days=len(dates)) < window.end:
         dates.append((window.start + timedelta(days=len(dates))).date())
     lake = lake_events_by_date(
-        storage.uri(LAKE_EVENTS_PREFIX).rstrip("/"), dates, storage.resolved_url, storage.s3_endpoint_url
+        storage.uri(LAKE_EVENTS_PREFIX).rstrip("/"),
+        dates,
+        storage.resolved_url,
+        storage.s3_endpoint_url,
     )
-    counts = reconcile(lake, mart_events_by_date(postgres.resolved_url, dates[0], window.end.date()))
+    counts = reconcile(
+        lake, mart_events_by_date(postgres.resolved_url, dates[0], window.end.date())
+    )
     mismatched = [count for count in counts if not count.matches]
     lines = ["| event_date | lake | events_daily |", "|---|---:|---:|"]
-    lines += [f"| {c.event_date} | {c.lake_events:,} | {c.mart_events:,} |" for c in mismatched[:50] or counts[:50]]
+    lines += [
+        f"| {c.event_date} | {c.lake_events:,} | {c.mart_events:,} |"
+        for c in mismatched[:50] or counts[:50]
+    ]
     return AssetCheckResult(
         passed=not mismatched,
         severity=AssetCheckSeverity.ERROR,

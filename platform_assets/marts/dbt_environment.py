@@ -22,7 +22,9 @@ def dbt_environment(storage: StorageResource, postgres: PostgresResource) -> Ite
     values = {
         "SLUICE_POSTGRES_URL": url,
         "SLUICE_STORAGE_URL": storage.resolved_url,
-        "SLUICE_S3_ENDPOINT_URL": storage.s3_endpoint_url or os.environ.get("SLUICE_S3_ENDPOINT_URL") or "",
+        "SLUICE_S3_ENDPOINT_URL": storage.s3_endpoint_url
+        or os.environ.get("SLUICE_S3_ENDPOINT_URL")
+        or "",
     }
     previous = {name: os.environ.get(name) for name in values}
     os.environ.update(values)

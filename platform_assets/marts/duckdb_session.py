@@ -80,7 +80,9 @@ def _s3_secret_sql(bucket: str, endpoint_url: str | None) -> str:
 
     credentials = boto3.Session().get_credentials()
     if credentials is None:
-        raise MartsSessionError(f"no AWS credentials found for s3://{bucket} (environment, ~/.aws, role)")
+        raise MartsSessionError(
+            f"no AWS credentials found for s3://{bucket} (environment, ~/.aws, role)"
+        )
     frozen = credentials.get_frozen_credentials()
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     options = [
@@ -123,7 +125,8 @@ def configure(
     if attach_postgres:
         con.execute(f"LOAD {sql_literal(str(_postgres_extension()))}")
         con.execute(
-            f"ATTACH IF NOT EXISTS {sql_literal(libpq_url(postgres_url))} AS {APP_DATABASE} (TYPE postgres)"
+            f"ATTACH IF NOT EXISTS {sql_literal(libpq_url(postgres_url))} AS {APP_DATABASE} (TYPE "
+            "postgres)"
         )
 
 

@@ -40,7 +40,9 @@ def _newest_source(project_dir: Path) -> float:
 
 def manifest_is_current(project: DbtProject) -> bool:
     manifest = Path(project.manifest_path)
-    return manifest.exists() and manifest.stat().st_mtime >= _newest_source(Path(project.project_dir))
+    return manifest.exists() and manifest.stat().st_mtime >= _newest_source(
+        Path(project.project_dir)
+    )
 
 
 def prepared_project(project_dir: Path = DBT_DIR) -> DbtProject:

@@ -26,7 +26,9 @@ class DateCount:
         return self.lake_events == self.mart_events
 
 
-def lake_events_by_date(lake_uri: str, dates: list[date], storage_url: str, s3_endpoint_url: str | None) -> dict[date, int]:
+def lake_events_by_date(
+    lake_uri: str, dates: list[date], storage_url: str, s3_endpoint_url: str | None
+) -> dict[date, int]:
     """Valid lake events per event date (the files under event_date=<d>)."""
     counts = {}
     con = duckdb.connect()
@@ -35,7 +37,11 @@ def lake_events_by_date(lake_uri: str, dates: list[date], storage_url: str, s3_e
         for day in dates:
             pattern = sql_literal(f"{lake_uri}/*/event_date={day.isoformat()}/*/*.parquet")
             (files,) = con.execute(f"select count(*) from glob({pattern})").fetchone()
-            counts[day] = con.execute(f"select count(*) from read_parquet({pattern})").fetchone()[0] if files else 0
+            counts[day] = (
+                con.execute(f"select count(*) from read_parquet({pattern})").fetchone()[0]
+                if files
+                else 0
+            )
     finally:
         con.close()
     return counts
@@ -43,7 +49,9 @@ def lake_events_by_date(lake_uri: str, dates: list[date], storage_url: str, s3_e
 
 def mart_events_by_date(postgres_url: str, first: date, end: date) -> dict[date, int]:
     with psycopg.connect(postgres_url) as conn:
-        exists = conn.execute("select to_regclass('product.events_daily') is not null").fetchone()[0]
+        exists = conn.execute("select to_regclass('product.events_daily') is not null").fetchone()[
+            0
+        ]
         if not exists:
             return {}
         rows = conn.execute(

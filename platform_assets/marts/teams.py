@@ -51,12 +51,16 @@ def load_teams(path: Path = TEAMS_FILE) -> list[Team]:
     for name, entry in entries.items():
         schemas = (entry or {}).get("schemas") if isinstance(entry, dict) else None
         if not isinstance(name, str) or not _NAME.fullmatch(name):
-            raise TeamsFileError(f"{path}: team {name!r}: names are lowercase letters, digits and _")
+            raise TeamsFileError(
+                f"{path}: team {name!r}: names are lowercase letters, digits and _"
+            )
         if not isinstance(schemas, list) or not schemas:
             raise TeamsFileError(f"{path}: team {name!r}: 'schemas' must be a non-empty list")
         for schema in schemas:
             if not isinstance(schema, str) or not _NAME.fullmatch(schema):
-                raise TeamsFileError(f"{path}: team {name!r}: schema {schema!r} is not a plain lowercase name")
+                raise TeamsFileError(
+                    f"{path}: team {name!r}: schema {schema!r} is not a plain lowercase name"
+                )
         teams.append(Team(name, tuple(schemas)))
     return teams
 
@@ -87,25 +91,31 @@ def apply_team_access(postgres_url: str, teams: list[Team]) -> dict[str, list[st
         stale = [
             name
             for (name,) in conn.execute(
-                "select rolname from pg_roles where rolname like %s", (ROLE_PREFIX.replace("_", r"\_") + "%",)
+                "select rolname from pg_roles where rolname like %s",
+                (ROLE_PREFIX.replace("_", r"\_") + "%",),
             ).fetchall()
             if name not in wanted
         ]
         with conn.transaction():
             for team in teams:
                 for schema in team.schemas:
-                    conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+                    conn.execute(
+                        sql.SQL("create schema if not exists {}").format(sql.Identifier(schema))
+                    )
             schemas = [
                 name
                 for (name,) in conn.execute(
-                    "select nspname from pg_namespace where nspname !~ '^pg_' and nspname <> 'information_schema'"
+                    "select nspname from pg_namespace where nspname !~ '^pg_' and nspname <> "
+                    "'information_schema'"
                 ).fetchall()
             ]
             for role in [*wanted, *stale]:
                 allowed = wanted.get(role, set())
                 for schema in schemas:
                     _set_access(conn, role, schema, schema in allowed)
-    return {role: sorted(schemas) for role, schemas in wanted.items()} | {role: [] for role in stale}
+    return {role: sorted(schemas) for role, schemas in wanted.items()} | {
+        role: [] for role in stale
+    }
 
 
 def _set_access(conn: psycopg.Connection, role: str, schema: str, granted: bool) -> None:

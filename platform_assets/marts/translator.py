@@ -33,14 +33,19 @@ REBUILD_AFTER_UPSTREAM = (
 
 
 def is_mart(props: Mapping[str, Any]) -> bool:
-    return props.get("resource_type") == "model" and props.get("config", {}).get("materialized") == "published"
+    return (
+        props.get("resource_type") == "model"
+        and props.get("config", {}).get("materialized") == "published"
+    )
 
 
 class MartsTranslator(DagsterDbtTranslator):
     def __init__(self):
         super().__init__(DagsterDbtTranslatorSettings(enable_code_references=False))
 
-    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> AssetSpec:
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] != "model":

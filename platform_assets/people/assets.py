@@ -50,7 +50,8 @@ PERSON_SPECS = [
         GENDER,
         description=(
             "Postgres table `gender(id, gender_type)`: every gender seen in a person file, "
-            "lowercased. Seeded with the eight known values; new values are added as files bring them."
+            "lowercased. Seeded with the eight known values; new values are added as files bring "
+            "them."
         ),
         group_name="people",
         kinds={"postgres"},
@@ -67,8 +68,13 @@ PERSON_SPECS = [
         group_name="people",
         kinds={"postgres"},
         metadata=column_schema(
-            [("id", "serial"), ("first_name", "text"), ("last_name", "text"),
-             ("email", "text"), ("gender_id", "int")]
+            [
+                ("id", "serial"),
+                ("first_name", "text"),
+                ("last_name", "text"),
+                ("email", "text"),
+                ("gender_id", "int"),
+            ]
         ),  # fmt: skip
     ),
     AssetSpec(
@@ -156,7 +162,9 @@ def _ingest_file(context, storage: StorageResource, postgres: PostgresResource, 
             validation = _with_refused_rows(context, source_key, validation, counts.refused)
             grown = {key: relation_bytes(conn, t) - before[key] for key, t in TABLES.items()}
             # Inside the transaction: if the quarantine cannot be written, nothing is committed.
-            q_key, q_bytes = _write_quarantine(storage, partition, raw, validation.rejected, source_key)
+            q_key, q_bytes = _write_quarantine(
+                storage, partition, raw, validation.rejected, source_key
+            )
             genders_total = conn.execute("select count(*) from gender").fetchone()[0]
     except psycopg.Error as err:
         raise Failure(description=f"{source_key}: {_describe_load_error(err)}") from None
@@ -208,7 +216,10 @@ def _ingest_file(context, storage: StorageResource, postgres: PostgresResource, 
         asset_key=QUARANTINED_PERSONS,
         metadata={
             **ingest_metadata(
-                summary, row_count=rows_quarantined, location=storage.uri(q_key), bytes_written=q_bytes
+                summary,
+                row_count=rows_quarantined,
+                location=storage.uri(q_key),
+                bytes_written=q_bytes,
             ),
             "source_key": source_key,
             "path": MetadataValue.path(q_key),
@@ -233,7 +244,9 @@ def _with_refused_rows(context, source_key: str, validation, refused) -> PersonV
             f"{source_key} line {row.line}: Postgres refused the row ({row.reason}); quarantined"
         )
     lines = {row.line for row in refused}
-    extra = pd.DataFrame({"line": [r.line for r in refused], "reasons": [[r.reason] for r in refused]})
+    extra = pd.DataFrame(
+        {"line": [r.line for r in refused], "reasons": [[r.reason] for r in refused]}
+    )
     rejected = pd.concat([validation.rejected, extra], ignore_index=True).sort_values("line")
     valid = validation.valid[~validation.valid["line"].isin(lines)]
     return PersonValidation(valid=valid, rejected=rejected.reset_index(drop=True))

@@ -77,7 +77,11 @@ on conflict (person_id, ip) do nothing
 
 # Errors that come from a row's values (class 22 data exception, 23 integrity, 54 limits such
 # as an index row too large): worth isolating. Anything else (connection, syntax) is not.
-ROW_ERRORS = (psycopg.errors.DataError, psycopg.errors.IntegrityError, psycopg.errors.ProgramLimitExceeded)
+ROW_ERRORS = (
+    psycopg.errors.DataError,
+    psycopg.errors.IntegrityError,
+    psycopg.errors.ProgramLimitExceeded,
+)
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,7 @@ def copy_to_staging(conn: psycopg.Connection, valid: pd.DataFrame) -> None:
     columns = ["line", "latest", "first_name", "last_name", "email", "gender", "ip"]
     frame = valid.assign(latest=~valid["email"].duplicated(keep="last"))[columns]
     with conn.cursor() as cur:
-        # CSV text through pandas' C writer: ~10x faster than write_row per tuple. An
+        # CSV text through pandas' C writer: far cheaper than write_row per tuple. An
         # unquoted empty field is NULL in COPY's CSV format (only gender can be empty).
         with cur.copy(
             f"copy person_staging ({', '.join(columns)}) from stdin (format csv)"
@@ -155,7 +159,9 @@ def begin_person_load(conn: psycopg.Connection) -> None:
     conn.execute("set local work_mem = '256MB'")
 
 
-def merge_persons(conn: psycopg.Connection, valid: pd.DataFrame, refused: list[RefusedRow]) -> Counter:
+def merge_persons(
+    conn: psycopg.Connection, valid: pd.DataFrame, refused: list[RefusedRow]
+) -> Counter:
     """Merge one batch of rows in file order after begin_person_load; rows Postgres refuses
     are appended to ``refused``. Batches must come in file order (the last row wins)."""
     return _merge_isolating(conn, valid, refused)

@@ -110,7 +110,9 @@ PERSON_SCHEMA = pa.DataFrameSchema(
         "last_name": pa.Column(
             str, [pa.Check(_non_empty, name=missing("last_name")), *_text_checks("last_name")]
         ),
-        "email": pa.Column(str, [pa.Check(_non_empty, name=missing("email")), *_text_checks("email")]),
+        "email": pa.Column(
+            str, [pa.Check(_non_empty, name=missing("email")), *_text_checks("email")]
+        ),
         # canonical_email / canonical_ip ran once per value in normalise_persons.
         "email_valid": pa.Column(bool, pa.Check(_is_true, name=INVALID_EMAIL)),
         "ip_address": pa.Column(

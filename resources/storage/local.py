@@ -50,7 +50,11 @@ class LocalBackend:
             if is_dir:
                 # Every key below `key` starts with it: skip the subtree when all of it
                 # sorts at or before the cursor.
-                if start_after is not None and key < start_after and not start_after.startswith(key):
+                if (
+                    start_after is not None
+                    and key < start_after
+                    and not start_after.startswith(key)
+                ):
                     continue
                 yield from self._walk(Path(entry.path), key, "", start_after)
             elif start_after is None or key > start_after:
@@ -64,7 +68,9 @@ class LocalBackend:
         try:
             return open(self.path(key), "rb")
         except FileNotFoundError:
-            raise FileNotFoundError(f"storage object not found: {key} (under {self.root})") from None
+            raise FileNotFoundError(
+                f"storage object not found: {key} (under {self.root})"
+            ) from None
 
     @contextmanager
     def staged(self, key: str, staging_dir: Path | None = None) -> Iterator[Path]:

@@ -116,7 +116,9 @@ class S3Backend:
             yield
         except ClientError as err:
             if err.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                raise FileNotFoundError(f"storage object not found: s3://{self.bucket}/{self._full(key)}") from None
+                raise FileNotFoundError(
+                    f"storage object not found: s3://{self.bucket}/{self._full(key)}"
+                ) from None
             raise self._access_error(action, key, err) from None
         except BotoCoreError as err:
             # from None: the message says it all; botocore's and urllib3's chain adds ~40 lines.
@@ -212,7 +214,9 @@ class S3Backend:
             return call()
         except (ClientError, BotoCoreError) as err:
             if isinstance(err, ClientError) and err.response.get("Error", {}).get("Code") in (
-                *_LOST_RACE, "NoSuchKey", "404",
+                *_LOST_RACE,
+                "NoSuchKey",
+                "404",
             ):
                 return None
             with self._errors(action, key):  # any other error: named as every S3 call's

@@ -82,7 +82,9 @@ def landing_lines(root: Path):
         for path in sorted(hour_dir.iterdir(), key=lambda p: p.name.encode()):
             raw = path.read_bytes()
             text = gzip.decompress(raw) if path.name.endswith(".gz") else raw
-            for number, line in enumerate(text.split(b"\n")[: -1 if text.endswith(b"\n") else None], 1):
+            for number, line in enumerate(
+                text.split(b"\n")[: -1 if text.endswith(b"\n") else None], 1
+            ):
                 line = line.removesuffix(b"\r")
                 if line.strip():
                     yield str(path), int(hour.timestamp() * 1000), number, line
@@ -121,7 +123,9 @@ def _keys(storage: StorageResource) -> list[str]:
 
 
 def test_files_land_under_their_arrival_hour_in_arrival_order(storage):
-    summary = generate_events(storage, events=900, start="2025-03-04T05", hours=3, files_per_hour=3, seed=1)
+    summary = generate_events(
+        storage, events=900, start="2025-03-04T05", hours=3, files_per_hour=3, seed=1
+    )
     keys = _keys(storage)
     assert len(keys) == summary["files_written"] == 9
     for key in keys:
@@ -141,13 +145,18 @@ def test_gzip_files_are_readable_and_hold_every_record(storage, tmp_path):
     keys = _keys(storage)
     assert keys and all(k.endswith(".jsonl.gz") for k in keys)
     records = sum(
-        1 for k in keys for line in gzip.decompress((tmp_path / "storage" / k).read_bytes()).splitlines() if line.strip()
+        1
+        for k in keys
+        for line in gzip.decompress((tmp_path / "storage" / k).read_bytes()).splitlines()
+        if line.strip()
     )
     assert records == summary["records"] == 500
 
 
 def test_redeliveries_are_byte_copies_of_earlier_valid_lines(storage, tmp_path):
-    summary = generate_events(storage, events=4000, start=START, hours=4, duplicate_rate=0.05, seed=3)
+    summary = generate_events(
+        storage, events=4000, start=START, hours=4, duplicate_rate=0.05, seed=3
+    )
     ref = reference(tmp_path / "storage")
     assert len(ref["duplicates"]) == summary["expected_duplicates"] > 0
     for original, copy, _ in ref["redeliveries"]:
@@ -158,32 +167,59 @@ def test_redeliveries_are_byte_copies_of_earlier_valid_lines(storage, tmp_path):
 
 
 def test_every_malformed_kind_is_present(storage, tmp_path):
-    summary = generate_events(storage, events=3000, start=START, hours=2, malformed_rate=0.05, seed=4)
+    summary = generate_events(
+        storage, events=3000, start=START, hours=2, malformed_rate=0.05, seed=4
+    )
     assert all(summary["expected_quarantined_by_kind"][kind] > 0 for kind in KIND_NAMES)
     found = reference(tmp_path / "storage")["violations"]
     assert {
-        "invalid_json", "top_level_list", "top_level_int", "top_level_str", "missing_data",
-        "data_not_object", "missing_id", "empty_id", "id_not_string", "missing_type",
-        "type_not_string", "bad_type", "attributes_missing_or_not_object", "missing_meta",
-        "meta_not_object", "missing_created_at", "created_at_bool", "created_at_float",
-        "created_at_str", "created_at_out_of_range",
+        "invalid_json",
+        "top_level_list",
+        "top_level_int",
+        "top_level_str",
+        "missing_data",
+        "data_not_object",
+        "missing_id",
+        "empty_id",
+        "id_not_string",
+        "missing_type",
+        "type_not_string",
+        "bad_type",
+        "attributes_missing_or_not_object",
+        "missing_meta",
+        "meta_not_object",
+        "missing_created_at",
+        "created_at_bool",
+        "created_at_float",
+        "created_at_str",
+        "created_at_out_of_range",
     } <= set(found)
     bad_types = [json.loads(line)["data"]["type"] for line in found["bad_type"]]
     for looks_like in [
-        lambda t: "/" in t, lambda t: t.startswith(".."), lambda t: " " in t, lambda t: not t.isascii(),
-        lambda t: len(t) == 129, lambda t: t.endswith("\n"), lambda t: t == "",
+        lambda t: "/" in t,
+        lambda t: t.startswith(".."),
+        lambda t: " " in t,
+        lambda t: not t.isascii(),
+        lambda t: len(t) == 129,
+        lambda t: t.endswith("\n"),
+        lambda t: t == "",
     ]:
         assert any(looks_like(t) for t in bad_types)
-    out_of_range = [json.loads(line)["meta"]["created_at"] for line in found["created_at_out_of_range"]]
+    out_of_range = [
+        json.loads(line)["meta"]["created_at"] for line in found["created_at_out_of_range"]
+    ]
     assert any(ms < MIN_MS for ms in out_of_range) and any(ms > 2**63 - 1 for ms in out_of_range)
-    # Too far in the future, yet a plausible int64: the arrival-hour bound, not the type, rejects it.
+    # Too far in the future, yet a plausible int64: the arrival-hour bound, not the type,
+    # rejects it.
     assert any(int(START.timestamp() * 1000) < ms < 2**63 for ms in out_of_range)
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     def run(name, seed):
         root = tmp_path / name
-        generate_events(StorageResource(url=str(root)), events=700, start=START, hours=2, gzip=True, seed=seed)
+        generate_events(
+            StorageResource(url=str(root)), events=700, start=START, hours=2, gzip=True, seed=seed
+        )
         return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*.gz"))}
 
     assert run("a", 7) == run("b", 7)
@@ -192,14 +228,33 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
 
 def test_duckdb_baseline_agrees_with_the_rules(storage, tmp_path):
     # Two deliveries into one landing area: gzip then plain, CRLF files, redeliveries across both.
-    generate_events(storage, events=3000, start=START, hours=2, gzip=True, duplicate_rate=0.05,
-                    malformed_rate=0.05, crlf_rate=0.5, seed=5)
-    generate_events(storage, events=2000, start=START + timedelta(hours=2), hours=2, duplicate_rate=0.05,
-                    malformed_rate=0.05, crlf_rate=0.5, seed=6)
+    generate_events(
+        storage,
+        events=3000,
+        start=START,
+        hours=2,
+        gzip=True,
+        duplicate_rate=0.05,
+        malformed_rate=0.05,
+        crlf_rate=0.5,
+        seed=5,
+    )
+    generate_events(
+        storage,
+        events=2000,
+        start=START + timedelta(hours=2),
+        hours=2,
+        duplicate_rate=0.05,
+        malformed_rate=0.05,
+        crlf_rate=0.5,
+        seed=6,
+    )
     root = tmp_path / "storage"
     ref = reference(root)
     out = tmp_path / "duckdb_out"
-    got = ingest_with_duckdb(root / "landing" / "events", out, [START + timedelta(hours=h) for h in range(4)])
+    got = ingest_with_duckdb(
+        root / "landing" / "events", out, [START + timedelta(hours=h) for h in range(4)]
+    )
 
     assert got["read"] == ref["read"] == 5000
     assert got["valid"] == ref["valid"]
@@ -209,7 +264,12 @@ def test_duckdb_baseline_agrees_with_the_rules(storage, tmp_path):
         dup_rows = con.execute(f"""
             SELECT source_key, line_number FROM read_parquet('{out}/quarantine/**/*.parquet')
             WHERE list_contains(reasons, 'duplicate_id')""").fetchall()
-        lake_ids = {r[0] for r in con.execute(f"SELECT event_id FROM read_parquet('{out}/lake/**/*.parquet')").fetchall()}
+        lake_ids = {
+            r[0]
+            for r in con.execute(
+                f"SELECT event_id FROM read_parquet('{out}/lake/**/*.parquet')"
+            ).fetchall()
+        }
     assert set(dup_rows) == ref["duplicates"]  # the same line lost, not just the same count
     assert lake_ids == ref["first_seen_ids"]
 
@@ -236,7 +296,12 @@ def test_user_ids_come_from_a_bounded_long_tailed_population(storage, tmp_path):
 
 
 def test_cli_prints_a_summary(tmp_path, capsys):
-    assert main(["--events", "200", "--hours", "2", "--storage-url", str(tmp_path / "s"), "--seed", "9"]) == 0
+    assert (
+        main(
+            ["--events", "200", "--hours", "2", "--storage-url", str(tmp_path / "s"), "--seed", "9"]
+        )
+        == 0
+    )
     summary = json.loads(capsys.readouterr().out)
     assert summary["records"] == 200 and summary["files_written"] == 8
 
@@ -244,7 +309,10 @@ def test_cli_prints_a_summary(tmp_path, capsys):
 def test_upstream_sample_becomes_valid_envelopes(storage, tmp_path, sample_data):
     sample = sorted((sample_data / "events-upstream-default").glob("*.json"))
     first = json.loads(next(remap_upstream_sample(sample[0].read_bytes().splitlines())))
-    assert first["data"]["type"] == "transaction.creation" and first["meta"]["source"] == "upstream-default"
+    assert (
+        first["data"]["type"] == "transaction.creation"
+        and first["meta"]["source"] == "upstream-default"
+    )
     written = write_upstream_sample(storage, [str(p) for p in sample])
     ref = reference(tmp_path / "storage")
     assert ref["read"] == sum(written.values()) and not ref["violations"]

@@ -22,9 +22,9 @@ def valid_rows(count: int, types: int, hours: int, first_seq: int = 0) -> pa.Tab
         {
             "event_id": [f"e{s}" for s in seqs],
             "event_type": [f"type_{s % types:03d}" for s in seqs],
-            "created_at": pa.array([ms(H) - (s % hours) * HOUR_MS + s for s in seqs], pa.int64()).cast(
-                pa.timestamp("ms", tz="UTC")
-            ),
+            "created_at": pa.array(
+                [ms(H) - (s % hours) * HOUR_MS + s for s in seqs], pa.int64()
+            ).cast(pa.timestamp("ms", tz="UTC")),
             "attributes": ['{"n":1}'] * count,
             "meta": ['{"created_at":0}'] * count,
             "raw": ["{}"] * count,
@@ -44,7 +44,9 @@ def test_sort_by_cell_finds_every_cell_and_its_rows():
     for (event_type, epoch_hour), start, length in cells:
         rows = ordered.slice(start, length)
         assert set(rows.column("event_type").to_pylist()) == {event_type}
-        assert {c // HOUR_MS for c in rows.column("created_at").cast(pa.int64()).to_pylist()} == {epoch_hour}
+        assert {c // HOUR_MS for c in rows.column("created_at").cast(pa.int64()).to_pylist()} == {
+            epoch_hour
+        }
         assert rows.column("seq").to_pylist() == sorted(rows.column("seq").to_pylist())
     assert sort_by_cell(table.slice(0, 0)) == (table.slice(0, 0), [])
 
@@ -71,7 +73,9 @@ def assert_one_file_per_cell(base: Path, written, expected_rows: int):
         assert table.num_rows == written.rows[cell]
         seqs = [int(line) - 1 for line in table.column("line_number").to_pylist()]
         assert seqs == sorted(seqs)  # arrival order within the cell
-        assert table.column("user_id").to_pylist() == [f"u{s % 13}" if s % 5 else None for s in seqs]
+        assert table.column("user_id").to_pylist() == [
+            f"u{s % 13}" if s % 5 else None for s in seqs
+        ]
 
 
 def test_an_hour_in_memory_with_more_cells_than_open_files(tmp_path):

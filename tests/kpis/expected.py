@@ -76,7 +76,8 @@ def from_landing(local_root, workdir, date: str, start: datetime, hours: int) ->
     by_type = {
         t: {"events": n, "users": u}
         for t, n, u in con.execute(f"""
-        SELECT event_type, count(*), count(DISTINCT user_id) FROM read_parquet('{lake}', hive_partitioning=true)
+        SELECT event_type, count(*), count(DISTINCT user_id) FROM read_parquet('{lake}', \
+hive_partitioning=true)
         WHERE event_date = '{date}' GROUP BY 1""").fetchall()
     }
     q = f"{workdir}/quarantine/events/ingest_date={date}/*/*.parquet"

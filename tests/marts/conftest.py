@@ -44,7 +44,9 @@ class MartsWorld:
 
         resources = build_resources()
         resources.update(
-            storage=self.storage, postgres=PostgresResource(url=self.postgres_url), dbt=dbt_resource()
+            storage=self.storage,
+            postgres=PostgresResource(url=self.postgres_url),
+            dbt=dbt_resource(),
         )
         return resources
 
@@ -59,11 +61,18 @@ def login_lines(rng: random.Random, hour: str, count: int) -> bytes:
     for n in range(count):
         user = rng.randrange(12)
         device = user % 8 if rng.random() < 0.8 else rng.randrange(8)
-        lines.append(json.dumps({
-            "user_id": f"user-{user}", "device_type": DEVICE_TYPES[user % 3], "ip": f"10.0.{user}.{n % 250}",
-            "device_id": f"device-{device}", "app_version": rng.choice(["1.2.3", "1.10.0", "2.0"]),
-            "locale": "en-GB",
-        }))
+        lines.append(
+            json.dumps(
+                {
+                    "user_id": f"user-{user}",
+                    "device_type": DEVICE_TYPES[user % 3],
+                    "ip": f"10.0.{user}.{n % 250}",
+                    "device_id": f"device-{device}",
+                    "app_version": rng.choice(["1.2.3", "1.10.0", "2.0"]),
+                    "locale": "en-GB",
+                }
+            )
+        )
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -85,7 +94,10 @@ def run_event_marts(world: MartsWorld, first: str, last: str, raise_on_error: bo
     return job.execute_in_process(
         instance=world.instance,
         resources=world.resources(),
-        tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
+        tags={
+            "dagster/asset_partition_range_start": first,
+            "dagster/asset_partition_range_end": last,
+        },
         raise_on_error=raise_on_error,
     )
 
@@ -94,7 +106,9 @@ def run_table_marts(world: MartsWorld, raise_on_error: bool = True):
     from platform_assets.marts.assets import table_marts, team_access
 
     return materialize(
-        [table_marts, team_access], instance=world.instance, resources=world.resources(),
+        [table_marts, team_access],
+        instance=world.instance,
+        resources=world.resources(),
         raise_on_error=raise_on_error,
     )
 
@@ -105,7 +119,10 @@ def ingest_event_hours(world: MartsWorld, first: str, last: str):
     return defs.resolve_job_def("ingest_events_job").execute_in_process(
         instance=world.instance,
         resources=world.resources(),
-        tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
+        tags={
+            "dagster/asset_partition_range_start": first,
+            "dagster/asset_partition_range_end": last,
+        },
     )
 
 
@@ -127,14 +144,24 @@ def marts_world(tmp_path_factory, postgres_database_factory):
         world = MartsWorld(root, storage, url, instance)
         # Three days of arrivals: late events reach back hours to days, redeliveries are
         # quarantined; a day's first hours also hold events buffered across midnight.
-        generate_events(storage, events=6000, start="2025-01-01T00", hours=72, files_per_hour=1,
-                        late_rate=0.05, duplicate_rate=0.02, seed=14)
+        generate_events(
+            storage,
+            events=6000,
+            start="2025-01-01T00",
+            hours=72,
+            files_per_hour=1,
+            late_rate=0.05,
+            duplicate_rate=0.02,
+            seed=14,
+        )
         ingest_event_hours(world, "2025-01-01-00:00", "2025-01-03-23:00")
 
         rng = random.Random(3)
         for hour in LOGIN_HOURS:
             day, time = hour.split("-")[:3], hour[11:13]
-            storage.put_bytes(f"landing/logins/{'/'.join(day)}/{time}/logins.jsonl", login_lines(rng, hour, 60))
+            storage.put_bytes(
+                f"landing/logins/{'/'.join(day)}/{time}/logins.jsonl", login_lines(rng, hour, 60)
+            )
             from platform_assets.definitions import defs
 
             defs.resolve_job_def("load_user_logins").execute_in_process(

@@ -23,14 +23,17 @@ EVENT_MARTS = {
 }
 TABLE_MARTS = {
     "growth.daily_logins": (
-        "select create_date, device_type, count(*), count(distinct user_id) from user_logins group by 1, 2"
+        "select create_date, device_type, count(*), count(distinct user_id) "
+        "from user_logins group by 1, 2"
     ),
     "growth.app_versions": (
-        "select app_version, max(app_version_num), count(distinct user_id), count(*), max(create_date) "
+        "select app_version, max(app_version_num), count(distinct user_id), count(*), "
+        "max(create_date) "
         "from user_logins group by 1"
     ),
     "trust.shared_devices": (
-        "select masked_device_id, count(distinct user_id), count(*), min(create_date), max(create_date) "
+        "select masked_device_id, count(distinct user_id), count(*), min(create_date), "
+        "max(create_date) "
         "from user_logins group by 1 having count(distinct user_id) >= 2"
     ),
     "crm.persons_by_gender": (
@@ -51,18 +54,27 @@ def lake_marts(lake_dir, first: str, end: str, uri: str | None = None, con=None)
     con.execute("SET TimeZone = 'UTC'")
     source = uri or str(lake_dir)
     con.execute(
-        f"create or replace temp view lake as select * from read_parquet('{source}/*/*/*/*.parquet', "
+        "create or replace temp view lake as select * "
+        f"from read_parquet('{source}/*/*/*/*.parquet', "
         "hive_partitioning = true, union_by_name = true, hive_types = {'event_date': date}) "
         f"where event_date >= date '{first}' and event_date < date '{end}'"
     )
-    return {name: {_normal(row) for row in con.execute(sql).fetchall()} for name, sql in EVENT_MARTS.items()}
+    return {
+        name: {_normal(row) for row in con.execute(sql).fetchall()}
+        for name, sql in EVENT_MARTS.items()
+    }
 
 
 def table_marts(postgres_url: str) -> dict[str, set]:
     with psycopg.connect(postgres_url) as conn:
-        return {name: {_normal(row) for row in conn.execute(sql).fetchall()} for name, sql in TABLE_MARTS.items()}
+        return {
+            name: {_normal(row) for row in conn.execute(sql).fetchall()}
+            for name, sql in TABLE_MARTS.items()
+        }
 
 
 def published(postgres_url: str, table: str, where: str = "true") -> set:
     with psycopg.connect(postgres_url) as conn:
-        return {_normal(row) for row in conn.execute(f"select * from {table} where {where}").fetchall()}
+        return {
+            _normal(row) for row in conn.execute(f"select * from {table} where {where}").fetchall()
+        }

@@ -14,6 +14,8 @@ def test_dates_written_and_removed_are_recorded_once_each():
         "lake/events/event_type=a/event_date=2024-12-30/event_hour=23/2025-01-03T05.parquet",
     ]
     # A re-run no longer produces this file: its date changed too.
-    hour.lake_files_removed = ["lake/events/event_type=c/event_date=2025-01-01/event_hour=02/2025-01-03T05.parquet"]
+    hour.lake_files_removed = [
+        "lake/events/event_type=c/event_date=2025-01-01/event_hour=02/2025-01-03T05.parquet"
+    ]
     assert event_dates_written([hour]) == ["2024-12-30", "2025-01-01", "2025-01-03"]
     assert event_dates_written([HourStats(arrival_hour=hour.arrival_hour)]) == []

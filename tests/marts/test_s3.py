@@ -17,12 +17,26 @@ from resources.storage import StorageResource
 from tests.marts.expected import EVENT_MARTS, lake_marts, published
 from tools.generate.events import generate_events
 
-EVENT_MODELS = "staging/stg_events,product/events_daily,engagement/user_daily_activity,engagement/daily_active_users"
+EVENT_MODELS = (
+    "staging/stg_events,product/events_daily,"
+    "engagement/user_daily_activity,engagement/daily_active_users"
+)
 
 
 def materialize(env: dict, select: str, partition_range: str) -> str:
-    command = [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "platform_assets.definitions",
-               "--select", select, "--partition-range", partition_range]
+    command = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "asset",
+        "materialize",
+        "-m",
+        "platform_assets.definitions",
+        "--select",
+        select,
+        "--partition-range",
+        partition_range,
+    ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stderr
@@ -35,10 +49,16 @@ def test_cli_range_run_builds_the_event_marts_from_s3(
     url = postgres_database_factory("sluice_marts_s3")
     apply_migrations(url)
     storage = StorageResource(url=f"s3://{s3_bucket}/sluice", s3_endpoint_url=moto_endpoint)
-    generate_events(storage, events=1500, start="2025-01-01T00", hours=72, files_per_hour=1, seed=21)
+    generate_events(
+        storage, events=1500, start="2025-01-01T00", hours=72, files_per_hour=1, seed=21
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
-    env.update(DAGSTER_HOME=str(dagster_home), SLUICE_STORAGE_URL=storage.url,
-               SLUICE_S3_ENDPOINT_URL=moto_endpoint, SLUICE_POSTGRES_URL=url)
+    env.update(
+        DAGSTER_HOME=str(dagster_home),
+        SLUICE_STORAGE_URL=storage.url,
+        SLUICE_S3_ENDPOINT_URL=moto_endpoint,
+        SLUICE_POSTGRES_URL=url,
+    )
     materialize(env, "events_lake,quarantined_events", "2025-01-01-00:00...2025-01-03-23:00")
 
     log = materialize(env, EVENT_MODELS, "2025-01-01...2025-01-03")
@@ -52,4 +72,7 @@ def test_cli_range_run_builds_the_event_marts_from_s3(
     for table in EVENT_MARTS:
         assert published(url, table) == expected[table], table
     assert {row[0].isoformat() for row in expected["product.events_daily"]} == {
-        "2025-01-01", "2025-01-02", "2025-01-03"}
+        "2025-01-01",
+        "2025-01-02",
+        "2025-01-03",
+    }

@@ -36,7 +36,11 @@ def member(marts_world):
         name = f"sluice_member_{team}_{uuid.uuid4().hex[:6]}"
         with psycopg.connect(marts_world.postgres_url, autocommit=True) as conn:
             conn.execute(sql.SQL("create role {} login").format(sql.Identifier(name)))
-            conn.execute(sql.SQL("grant {} to {}").format(sql.Identifier(f"sluice_team_{team}"), sql.Identifier(name)))
+            conn.execute(
+                sql.SQL("grant {} to {}").format(
+                    sql.Identifier(f"sluice_team_{team}"), sql.Identifier(name)
+                )
+            )
         made.append(name)
         return as_user(marts_world.postgres_url, name)
 
@@ -92,5 +96,7 @@ def test_a_malformed_teams_file_names_the_team_and_the_reason(tmp_path):
     path.write_text("teams:\n  growth:\n    schemas: []\n")
     with pytest.raises(TeamsFileError, match="'schemas' must be a non-empty list"):
         load_teams(path)
-    path.write_text("teams:\n  growth:\n    schemas: [growth]\n  trust:\n    schemas: [trust, fraud]\n")
+    path.write_text(
+        "teams:\n  growth:\n    schemas: [growth]\n  trust:\n    schemas: [trust, fraud]\n"
+    )
     assert load_teams(path) == [Team("growth", ("growth",)), Team("trust", ("trust", "fraud"))]

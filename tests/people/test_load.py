@@ -31,7 +31,8 @@ def persons(postgres):
 def person_ips(postgres):
     with postgres.connection() as conn:
         return conn.execute(
-            "select p.email, host(pi.ip) from person_ip pi join person p on p.id = pi.person_id order by 1, 2"
+            "select p.email, host(pi.ip) from person_ip pi "
+            "join person p on p.id = pi.person_id order by 1, 2"
         ).fetchall()
 
 
@@ -124,7 +125,8 @@ def test_sample_file(postgres, clean_postgres, sample_data):
     with postgres.connection() as conn:
         by_gender = dict(
             conn.execute(
-                "select g.gender_type, count(*) from person p join gender g on g.id = p.gender_id group by 1"
+                "select g.gender_type, count(*) from person p "
+                "join gender g on g.id = p.gender_id group by 1"
             )
         )
         first = conn.execute(

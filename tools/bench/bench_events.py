@@ -48,7 +48,9 @@ def _measure(step: str, **args) -> dict:
     cpu_before = _children_cpu_seconds()
     out = subprocess.run(
         [sys.executable, "-m", "tools.bench.measure", step, json.dumps(args)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if out.returncode != 0:
         raise RuntimeError(f"benchmark step {step} failed:\n{out.stderr[-3000:]}")
@@ -91,13 +93,26 @@ def _range_run(workdir: Path, storage_dir: Path) -> dict:
     (home / "dagster.yaml").write_text("")
     env = {**os.environ, "DAGSTER_HOME": str(home), "SLUICE_STORAGE_URL": str(storage_dir)}
     command = [
-        sys.executable, "-m", "dagster", "asset", "materialize", "-m", "platform_assets.definitions",
-        "--select", "events_lake,quarantined_events", "--partition-range", f"{DAY}-00:00...{DAY}-23:00",
+        sys.executable,
+        "-m",
+        "dagster",
+        "asset",
+        "materialize",
+        "-m",
+        "platform_assets.definitions",
+        "--select",
+        "events_lake,quarantined_events",
+        "--partition-range",
+        f"{DAY}-00:00...{DAY}-23:00",
     ]
     seconds, cpu_seconds, peak = _run_tree_peak_rss(command, env)
     files = sum(1 for _ in (storage_dir / "lake" / "events").glob("event_type=*/*/*/*.parquet"))
-    return {"seconds": round(seconds, 2), "cpu_seconds": round(cpu_seconds, 1), "peak_rss_mb": round(peak, 1),
-            "lake_files": files}
+    return {
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu_seconds, 1),
+        "peak_rss_mb": round(peak, 1),
+        "lake_files": files,
+    }
 
 
 def _sensor_tick(workdir: Path) -> dict:
@@ -109,7 +124,9 @@ def _sensor_tick(workdir: Path) -> dict:
     landing = root / "landing" / "events"
     per_hour = 1000
     for index in range(SENSOR_KEYS):
-        hour_dir = landing / f"2025/02/{1 + index // per_hour // 24:02d}/{index // per_hour % 24:02d}"
+        hour_dir = (
+            landing / f"2025/02/{1 + index // per_hour // 24:02d}/{index // per_hour % 24:02d}"
+        )
         if index % per_hour == 0:
             hour_dir.mkdir(parents=True, exist_ok=True)
         (hour_dir / f"events-{index:08d}.jsonl").touch()
@@ -119,8 +136,10 @@ def _sensor_tick(workdir: Path) -> dict:
     with DagsterInstance.ephemeral() as instance:
         while True:
             context = build_sensor_context(
-                instance=instance, repository_def=defs.get_repository_def(),
-                resources={"storage": storage}, cursor=cursor,
+                instance=instance,
+                repository_def=defs.get_repository_def(),
+                resources={"storage": storage},
+                cursor=cursor,
             )
             began = time.perf_counter()
             result = sensor.evaluate_tick(context)
@@ -158,12 +177,16 @@ def _query_speedup(storage_dir: Path) -> dict:
         f"""SELECT count(DISTINCT json->>'$.data.id')
             FROM read_ndjson_objects('{landing}/**/*.jsonl', ignore_errors=true)
             WHERE json->>'$.data.type' = '{top}'
-              AND TRY_CAST(json->>'$.meta.created_at' AS BIGINT) BETWEEN {low} AND {low + 3_599_999}"""
+              AND TRY_CAST(json->>'$.meta.created_at' AS BIGINT) BETWEEN {low} AND \
+{low + 3_599_999}"""
     ).fetchone()[0]
     raw_seconds = time.perf_counter() - began
     return {
-        "event_type": top, "lake_rows": lake_count, "raw_scan_rows": raw_count,
-        "lake_seconds": round(lake_seconds, 4), "raw_scan_seconds": round(raw_seconds, 3),
+        "event_type": top,
+        "lake_rows": lake_count,
+        "raw_scan_rows": raw_count,
+        "lake_seconds": round(lake_seconds, 4),
+        "raw_scan_seconds": round(raw_seconds, 3),
         "speedup": round(raw_seconds / lake_seconds, 1),
     }
 
@@ -187,8 +210,12 @@ def _write_big_records_hour(root: Path, events: int, files: int = 8) -> float:
     for index in range(files):
         with open(landing / f"big-{index:02d}.jsonl", "wb") as out:
             for i in range(index, events, files):
-                attributes = {"text": texts[i % 200], "n": i, "tags": words[i % 50 : i % 50 + 5],
-                              "nested": {"score": i * 0.5, "ok": i % 3 == 0}}
+                attributes = {
+                    "text": texts[i % 200],
+                    "n": i,
+                    "tags": words[i % 50 : i % 50 + 5],
+                    "nested": {"score": i * 0.5, "ok": i % 3 == 0},
+                }
                 data = {"id": f"b{i}", "type": f"doc.t{i % 40}", "attributes": attributes}
                 line = orjson.dumps({"data": data, "meta": {"created_at": base + i % 3_600_000}})
                 line += b"\n"
@@ -219,31 +246,46 @@ def big_records_markdown(big: dict) -> str:
 def run(workdir: Path) -> tuple[dict, str]:
     workdir.mkdir(parents=True, exist_ok=True)
     day_dir = workdir / "day"
-    day = generate_events(StorageResource(url=str(day_dir)), events=DAY_EVENTS, start=f"{DAY}T00", hours=24, seed=11)
+    day = generate_events(
+        StorageResource(url=str(day_dir)), events=DAY_EVENTS, start=f"{DAY}T00", hours=24, seed=11
+    )
     input_mb = day["bytes_written"] / 2**20 if "bytes_written" in day else None
     # Alternating attempts, each on fresh output, best of each: on a shared machine one
     # attempt of either side can be 30% off (see docs/events.md).
     attempts = []
     for attempt in range(DAY_ATTEMPTS):
-        storage_dir = day_dir if attempt == 0 else _fresh_storage(workdir / f"day-{attempt}", day_dir)
-        attempts.append({
-            "sluice": _range_run(workdir / f"range-{attempt}", storage_dir),
-            "duckdb": _measure(
-                "duckdb_baseline", landing_dir=str(day_dir / "landing" / "events"),
-                out_dir=str(workdir / f"duck-{attempt}"), first_hour=f"{DAY}T00", hours=24,
-            ),
-        })
+        storage_dir = (
+            day_dir if attempt == 0 else _fresh_storage(workdir / f"day-{attempt}", day_dir)
+        )
+        attempts.append(
+            {
+                "sluice": _range_run(workdir / f"range-{attempt}", storage_dir),
+                "duckdb": _measure(
+                    "duckdb_baseline",
+                    landing_dir=str(day_dir / "landing" / "events"),
+                    out_dir=str(workdir / f"duck-{attempt}"),
+                    first_hour=f"{DAY}T00",
+                    hours=24,
+                ),
+            }
+        )
     ours = dict(min((a["sluice"] for a in attempts), key=lambda r: r["seconds"]))
     duck = dict(min((a["duckdb"] for a in attempts), key=lambda r: r["seconds"]))
     try:  # the same job with DuckDB held to about our memory
         capped = _measure(
-            "duckdb_baseline", landing_dir=str(day_dir / "landing" / "events"), out_dir=str(workdir / "duck-1g"),
-            first_hour=f"{DAY}T00", hours=24, memory_limit="1GB",
+            "duckdb_baseline",
+            landing_dir=str(day_dir / "landing" / "events"),
+            out_dir=str(workdir / "duck-1g"),
+            first_hour=f"{DAY}T00",
+            hours=24,
+            memory_limit="1GB",
         )
         capped_text = f"{capped['seconds']} s, peak RSS {capped['peak_rss_mb']} MB"
     except RuntimeError as err:
         capped = {"error": str(err)[-300:]}
-        capped_text = "failed: " + ("out of memory" if "Out of Memory" in str(err) else str(err)[-120:])
+        capped_text = "failed: " + (
+            "out of memory" if "Out of Memory" in str(err) else str(err)[-120:]
+        )
     ours["events_per_second"] = round(DAY_EVENTS / ours["seconds"])
     duck["events_per_second"] = round(DAY_EVENTS / duck["seconds"])
     if input_mb:
@@ -253,9 +295,17 @@ def run(workdir: Path) -> tuple[dict, str]:
     hours = {}
     for label, events in (("1M", 1_000_000), ("4M", BIG_HOUR_EVENTS)):
         hour_dir = workdir / f"hour-{label}"
-        generate_events(StorageResource(url=str(hour_dir)), events=events, start="2025-03-01T10", hours=1,
-                        files_per_hour=max(1, events // 250_000), seed=5)
-        hours[label] = _measure("ingest_hours", storage_url=str(hour_dir), first_hour="2025-03-01T10", hours=1)
+        generate_events(
+            StorageResource(url=str(hour_dir)),
+            events=events,
+            start="2025-03-01T10",
+            hours=1,
+            files_per_hour=max(1, events // 250_000),
+            seed=5,
+        )
+        hours[label] = _measure(
+            "ingest_hours", storage_url=str(hour_dir), first_hour="2025-03-01T10", hours=1
+        )
         hours[label]["events_per_second"] = round(hours[label]["read"] / hours[label]["seconds"])
     ratio = hours["4M"]["peak_rss_mb"] / hours["1M"]["peak_rss_mb"]
     sensor = _sensor_tick(workdir)
@@ -263,28 +313,43 @@ def run(workdir: Path) -> tuple[dict, str]:
     big = big_records_hour(workdir)
 
     results = {
-        "day": {"events": DAY_EVENTS, "input_mb": round(input_mb or 0, 1), "sluice_range_run": ours, "duckdb": duck,
-                "attempts": [{side: result["seconds"] for side, result in a.items()} for a in attempts],
-                "duckdb_memory_limit_1gb": capped,
-                "throughput_ratio_vs_duckdb": round(duck["seconds"] / ours["seconds"], 2),
-                "cpu_ratio_vs_duckdb": round(duck["cpu_seconds"] / ours["cpu_seconds"], 2)},
-        "single_hour": hours, "rss_ratio_4m_vs_1m": round(ratio, 2),
-        "sensor": sensor, "query": query, "big_records_hour": big,
+        "day": {
+            "events": DAY_EVENTS,
+            "input_mb": round(input_mb or 0, 1),
+            "sluice_range_run": ours,
+            "duckdb": duck,
+            "attempts": [{side: result["seconds"] for side, result in a.items()} for a in attempts],
+            "duckdb_memory_limit_1gb": capped,
+            "throughput_ratio_vs_duckdb": round(duck["seconds"] / ours["seconds"], 2),
+            "cpu_ratio_vs_duckdb": round(duck["cpu_seconds"] / ours["cpu_seconds"], 2),
+        },
+        "single_hour": hours,
+        "rss_ratio_4m_vs_1m": round(ratio, 2),
+        "sensor": sensor,
+        "query": query,
+        "big_records_hour": big,
     }
     md = f"""## Events lake (issue 2)
 
-{DAY_EVENTS:,} generated events over 24 arrival hours ({results['day']['input_mb']} MB of JSON lines, 300 types,
+{DAY_EVENTS:,} generated events over 24 arrival hours ({results["day"]["input_mb"]} MB of JSON \
+lines, 300 types,
 2% malformed, 2% late, 1% redelivered), on this machine (2 cores), in one run:
 
 | pipeline | seconds | CPU seconds | events/s | MB/s | peak RSS (MB) | lake files |
 |---|---:|---:|---:|---:|---:|---:|
-| Sluice, one Dagster range run of 24 hours (CLI, whole process tree) | {ours['seconds']} | {ours['cpu_seconds']} | {ours['events_per_second']:,} | {ours.get('mb_per_second', '')} | {ours['peak_rss_mb']} | {ours['lake_files']:,} |
-| DuckDB read_csv + json checks + COPY PARTITION_BY, same rules | {duck['seconds']} | {duck['cpu_seconds']} | {duck['events_per_second']:,} | {duck.get('mb_per_second', '')} | {duck['peak_rss_mb']} | {duck['lake_files_written']:,} |
+| Sluice, one Dagster range run of 24 hours (CLI, whole process tree) | {ours["seconds"]} | \
+{ours["cpu_seconds"]} | {ours["events_per_second"]:,} | {ours.get("mb_per_second", "")} | \
+{ours["peak_rss_mb"]} | {ours["lake_files"]:,} |
+| DuckDB read_csv + json checks + COPY PARTITION_BY, same rules | {duck["seconds"]} | \
+{duck["cpu_seconds"]} | {duck["events_per_second"]:,} | {duck.get("mb_per_second", "")} | \
+{duck["peak_rss_mb"]} | {duck["lake_files_written"]:,} |
 
 Best of {DAY_ATTEMPTS} alternating attempts each, on fresh output (seconds, Sluice / DuckDB:
-{', '.join(f"{a['sluice']} / {a['duckdb']}" for a in results['day']['attempts'])}).
-Throughput ratio Sluice / DuckDB: **{results['day']['throughput_ratio_vs_duckdb']}** (target >= 1.0); CPU
-seconds per event, DuckDB / Sluice: {results['day']['cpu_ratio_vs_duckdb']} (CPU time is steadier than wall time on a
+{", ".join(f"{a['sluice']} / {a['duckdb']}" for a in results["day"]["attempts"])}).
+Throughput ratio Sluice / DuckDB: **{results["day"]["throughput_ratio_vs_duckdb"]}** (target >= \
+1.0); CPU
+seconds per event, DuckDB / Sluice: {results["day"]["cpu_ratio_vs_duckdb"]} (CPU time is steadier \
+than wall time on a
 shared 2-core machine).
 DuckDB with `memory_limit='1GB'` (about Sluice's footprint) on the same job: {capped_text}.
 
@@ -292,19 +357,24 @@ Memory does not follow the size of the hour (ingest_hour in a fresh process):
 
 | hour | events | seconds | events/s | peak RSS (MB) |
 |---|---:|---:|---:|---:|
-| 1M-event hour | {hours['1M']['read']:,} | {hours['1M']['seconds']} | {hours['1M']['events_per_second']:,} | {hours['1M']['peak_rss_mb']} |
-| 4M-event hour | {hours['4M']['read']:,} | {hours['4M']['seconds']} | {hours['4M']['events_per_second']:,} | {hours['4M']['peak_rss_mb']} |
+| 1M-event hour | {hours["1M"]["read"]:,} | {hours["1M"]["seconds"]} | \
+{hours["1M"]["events_per_second"]:,} | {hours["1M"]["peak_rss_mb"]} |
+| 4M-event hour | {hours["4M"]["read"]:,} | {hours["4M"]["seconds"]} | \
+{hours["4M"]["events_per_second"]:,} | {hours["4M"]["peak_rss_mb"]} |
 
-Peak RSS 4M / 1M: **{results['rss_ratio_4m_vs_1m']}** (target <= 1.2, and under 1024 MB).
+Peak RSS 4M / 1M: **{results["rss_ratio_4m_vs_1m"]}** (target <= 1.2, and under 1024 MB).
 
 {big_records_markdown(big)}
-raw_events_sensor over {SENSOR_KEYS:,} landing keys (local storage, 10,000 keys a tick): caught up in
-{sensor['ticks_to_catch_up']} ticks, {sensor['run_requests']} run requests, slowest tick {sensor['max_tick_seconds']} s,
-a tick with nothing new {sensor['idle_tick_seconds']} s, cursor {sensor['cursor_bytes']:,} bytes.
+raw_events_sensor over {SENSOR_KEYS:,} landing keys (local storage, 10,000 keys a tick): caught up \
+in
+{sensor["ticks_to_catch_up"]} ticks, {sensor["run_requests"]} run requests, slowest tick \
+{sensor["max_tick_seconds"]} s,
+a tick with nothing new {sensor["idle_tick_seconds"]} s, cursor {sensor["cursor_bytes"]:,} bytes.
 
-One type (`{query['event_type']}`) in one hour: reading its lake directory took {query['lake_seconds']} s
-({query['lake_rows']:,} rows) against {query['raw_scan_seconds']} s to scan all raw JSON
-({query['raw_scan_rows']:,} distinct ids): **{query['speedup']}x** faster.
+One type (`{query["event_type"]}`) in one hour: reading its lake directory took \
+{query["lake_seconds"]} s
+({query["lake_rows"]:,} rows) against {query["raw_scan_seconds"]} s to scan all raw JSON
+({query["raw_scan_rows"]:,} distinct ids): **{query["speedup"]}x** faster.
 """
     return results, md
 

@@ -115,9 +115,12 @@ def _duckdb_glob(proxy: ByteCountingProxy) -> dict:
     proxy.reset()
     began = time.perf_counter()
     con = _duckdb_con(proxy)
-    con.execute(f"""CREATE TEMP TABLE day AS SELECT event_type, event_hour::INT AS event_hour, user_id,
-        (event_date || 'T' || event_hour) < regexp_extract(filename, '([0-9T-]+)\\.parquet$', 1) AS late
-        FROM read_parquet('{base}/lake/events/*/event_date={DAY}/*/*.parquet', hive_partitioning=true,
+    con.execute(f"""CREATE TEMP TABLE day AS SELECT event_type, event_hour::INT AS event_hour, \
+user_id,
+        (event_date || 'T' || event_hour) < regexp_extract(filename, '([0-9T-]+)\\.parquet$', 1) \
+AS late
+        FROM read_parquet('{base}/lake/events/*/event_date={DAY}/*/*.parquet', \
+hive_partitioning=true,
                           filename=true, union_by_name=true)""")
     events, users, late = con.execute(
         "SELECT count(*), count(DISTINCT user_id), count(*) FILTER (late) FROM day"
@@ -127,7 +130,8 @@ def _duckdb_glob(proxy: ByteCountingProxy) -> dict:
     ).fetchall()
     by_hour = con.execute("SELECT event_hour, count(*) FROM day GROUP BY 1").fetchall()
     reasons = con.execute(f"""SELECT r, count(*) FROM (SELECT unnest(reasons) r FROM
-        read_parquet('{base}/quarantine/events/ingest_date={DAY}/*/*.parquet')) GROUP BY 1""").fetchall()
+        read_parquet('{base}/quarantine/events/ingest_date={DAY}/*/*.parquet')) GROUP BY \
+1""").fetchall()
     seconds = time.perf_counter() - began
     return {
         "seconds": round(seconds, 2),
@@ -148,8 +152,10 @@ def _raw_json_scan(proxy: ByteCountingProxy) -> dict:
     day = datetime.strptime(DAY, "%Y-%m-%d")
     events, users = con.execute(f"""
         SELECT count(*), count(DISTINCT json->>'$.data.attributes.user_id')
-        FROM read_ndjson_objects('s3://{BUCKET}/root/landing/events/{day:%Y/%m/%d}/*/*', ignore_errors=true)
-        WHERE TRY_CAST(json->>'$.meta.created_at' AS BIGINT) // 86400000 = {int(day.replace(tzinfo=UTC).timestamp()) // 86400}
+        FROM read_ndjson_objects('s3://{BUCKET}/root/landing/events/{day:%Y/%m/%d}/*/*', \
+ignore_errors=true)
+        WHERE TRY_CAST(json->>'$.meta.created_at' AS BIGINT) // 86400000 = \
+{int(day.replace(tzinfo=UTC).timestamp()) // 86400}
     """).fetchone()
     return {
         "seconds": round(time.perf_counter() - began, 2),
@@ -247,28 +253,34 @@ def _markdown(r: dict) -> str:
 
 A day of {r["events_generated"]:,} generated events ({r["date_events"]:,} valid on {DAY},
 {r["active_users"]:,} active users, {r["lake_files"]:,} lake files, {r["lake_bytes"] / mb:.1f} MB of
-lake, {r["rollup_bytes"] / mb:.2f} MB of rollups), ingested with rollups ({r["ingest_seconds"]} s) and
+lake, {r["rollup_bytes"] / mb:.2f} MB of rollups), ingested with rollups ({r["ingest_seconds"]} s) \
+and
 uploaded to moto S3; every contender reads through the same byte-counting proxy.
 
 | contender | wall s | bytes on the wire | time / sluice-kpis |
 |---|---:|---:|---:|
 | `sluice-kpis --date {DAY}` | {ours["seconds"]} | {ours["wire_bytes"] / mb:.2f} MB | 1 |
 | `sluice-kpis --workers 2` | {r["sluice_kpis_workers_2"]["seconds"]} | \
-{r["sluice_kpis_workers_2"]["wire_bytes"] / mb:.2f} MB | {r["sluice_kpis_workers_2"]["seconds"] / ours["seconds"]:.1f} |
+{r["sluice_kpis_workers_2"]["wire_bytes"] / mb:.2f} MB | \
+{r["sluice_kpis_workers_2"]["seconds"] / ours["seconds"]:.1f} |
 | `sluice-kpis`, rollups deleted (lake fallback: the `user_id` column) | {fb["seconds"]} | \
 {fb["wire_bytes"] / mb:.2f} MB | {fb["seconds"] / ours["seconds"]:.1f} |
 | DuckDB httpfs, hive glob over the date | {duck["seconds"]} | {duck["wire_bytes"] / mb:.2f} MB | \
 {r["speedup_vs_duckdb_glob"]} |
-| DuckDB scan of the raw landing JSON (no validation) | {raw["seconds"]} | {raw["wire_bytes"] / mb:.2f} MB | \
+| DuckDB scan of the raw landing JSON (no validation) | {raw["seconds"]} | \
+{raw["wire_bytes"] / mb:.2f} MB | \
 {r["speedup_vs_raw_json"]} |
 
 Inside sluice-kpis (its own timings, the rest is interpreter start): {ours["steps"]}; with
 rollups deleted: {fb["steps"]}.
 
-sluice-kpis read {ours["files_read"]} files, {ours["bytes_read"] / mb:.2f} MB: {ours["read_share"]:.1%} of the
-date's lake bytes (target <= 10%); {r["speedup_vs_duckdb_glob"]}x faster than the DuckDB glob (target >= 3x).
+sluice-kpis read {ours["files_read"]} files, {ours["bytes_read"] / mb:.2f} MB: \
+{ours["read_share"]:.1%} of the
+date's lake bytes (target <= 10%); {r["speedup_vs_duckdb_glob"]}x faster than the DuckDB glob \
+(target >= 3x).
 Same figures as DuckDB (events, users, late, types): {r["same_figures"]}; the lake fallback read
-{fb["files_read"]:,} files, {fb["bytes_read"] / mb:.2f} MB, same figures as from rollups: {fb["same_figures"]}.
+{fb["files_read"]:,} files, {fb["bytes_read"] / mb:.2f} MB, same figures as from rollups: \
+{fb["same_figures"]}.
 """
 
 

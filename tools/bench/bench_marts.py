@@ -40,7 +40,10 @@ FIRST = date(2025, 1, 1)
 REFRESH_DATE = "2025-01-15"
 EMPTY_DATE = "2025-03-01"  # no lake files: the fixed cost of a run
 TYPES, USERS = 300, EVENTS // 20
-MODELS = "staging/stg_events,product/events_daily,engagement/user_daily_activity,engagement/daily_active_users"
+MODELS = (
+    "staging/stg_events,product/events_daily,"
+    "engagement/user_daily_activity,engagement/daily_active_users"
+)
 HAND_SQL = """
 create temp table lake as select event_type, event_date, created_at, user_id
   from read_parquet('{lake}/*/*/*/*.parquet', hive_partitioning = true,
@@ -48,7 +51,8 @@ create temp table lake as select event_type, event_date, created_at, user_id
 create temp table events_daily as select event_date, event_type, count(*) events,
   count(distinct user_id) users from lake group by all;
 create temp table user_daily_activity as select user_id, event_date, event_type, count(*) events,
-  min(created_at) first_event_at, max(created_at) last_event_at from lake where user_id is not null group by all;
+  min(created_at) first_event_at, max(created_at) last_event_at from lake where user_id is not \
+null group by all;
 create temp table daily_active_users as select event_date, count(distinct user_id) active_users,
   count(user_id) user_events from lake where user_id is not null group by all;
 """
@@ -63,28 +67,43 @@ def write_lake(lake_dir: Path) -> None:
     per_day = EVENTS // DAYS
     for day in range(DAYS):
         files: list[str] = []
-        start_ms = int(datetime.combine(FIRST + timedelta(days=day), datetime.min.time(), UTC).timestamp() * 1000)
+        start_ms = int(
+            datetime.combine(FIRST + timedelta(days=day), datetime.min.time(), UTC).timestamp()
+            * 1000
+        )
         created = np.sort(start_ms + rng.integers(0, 86_400_000, per_day))
         user_rank = (USERS * rng.random(per_day) ** 2).astype(np.int64)
         user_ids = users[user_rank].astype(object)
         user_ids[rng.random(per_day) < 0.1] = None  # types without a user
         hours = ((created - start_ms) // 3_600_000).astype(np.int32)
-        table = pa.table({
-            "event_id": pa.array([f"e{day}-{n}" for n in range(per_day)]),
-            "created_at": pa.array(created, pa.timestamp("ms", tz="UTC")),
-            "attributes": pa.array(['{"k":1}'] * per_day),
-            "meta": pa.array(['{"created_at":0}'] * per_day),
-            "source_key": pa.array(["landing/bench.jsonl"] * per_day),
-            "line_number": pa.array(np.arange(per_day)),
-            "user_id": pa.array(user_ids, pa.string()),
-            "event_type": pa.array(np.array([f"type_{t:03d}" for t in range(TYPES)])[rng.choice(TYPES, per_day, p=type_weights)]),
-            "event_date": pa.array([(FIRST + timedelta(days=day)).isoformat()] * per_day),
-            "event_hour": pa.array([f"{h:02d}" for h in hours]),
-        })
+        table = pa.table(
+            {
+                "event_id": pa.array([f"e{day}-{n}" for n in range(per_day)]),
+                "created_at": pa.array(created, pa.timestamp("ms", tz="UTC")),
+                "attributes": pa.array(['{"k":1}'] * per_day),
+                "meta": pa.array(['{"created_at":0}'] * per_day),
+                "source_key": pa.array(["landing/bench.jsonl"] * per_day),
+                "line_number": pa.array(np.arange(per_day)),
+                "user_id": pa.array(user_ids, pa.string()),
+                "event_type": pa.array(
+                    np.array([f"type_{t:03d}" for t in range(TYPES)])[
+                        rng.choice(TYPES, per_day, p=type_weights)
+                    ]
+                ),
+                "event_date": pa.array([(FIRST + timedelta(days=day)).isoformat()] * per_day),
+                "event_hour": pa.array([f"{h:02d}" for h in hours]),
+            }
+        )
         ds.write_dataset(
-            table, str(lake_dir), format="parquet", partitioning=["event_type", "event_date", "event_hour"],
-            partitioning_flavor="hive", basename_template=f"bench-{day}-{{i}}.parquet",
-            existing_data_behavior="overwrite_or_ignore", max_partitions=1 << 20, max_open_files=4096,
+            table,
+            str(lake_dir),
+            format="parquet",
+            partitioning=["event_type", "event_date", "event_hour"],
+            partitioning_flavor="hive",
+            basename_template=f"bench-{day}-{{i}}.parquet",
+            existing_data_behavior="overwrite_or_ignore",
+            max_partitions=1 << 20,
+            max_open_files=4096,
             file_options=ds.ParquetFileFormat().make_write_options(compression="zstd"),
             file_visitor=lambda written: files.append(written.path),
         )
@@ -102,8 +121,11 @@ def commit_day(lake_dir: Path, day, files: list[str]) -> None:
     manifests = root / "state" / "events" / "manifests"
     manifests.mkdir(parents=True, exist_ok=True)
     for hour, keys in by_hour.items():
-        body = {"arrival_hour": f"{day.isoformat()}T{hour}:00:00+00:00", "complete": True,
-                "lake_files": sorted(keys)}
+        body = {
+            "arrival_hour": f"{day.isoformat()}T{hour}:00:00+00:00",
+            "complete": True,
+            "lake_files": sorted(keys),
+        }
         (manifests / f"{day.isoformat()}T{hour}.json").write_text(json.dumps(body))
 
 
@@ -114,8 +136,18 @@ def files_and_bytes(lake_dir: Path, event_date: str | None) -> tuple[int, int]:
 
 
 def cli_run(env: dict, partition_args: list[str]) -> float:
-    command = [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "platform_assets.definitions",
-               "--select", MODELS, *partition_args]
+    command = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "asset",
+        "materialize",
+        "-m",
+        "platform_assets.definitions",
+        "--select",
+        MODELS,
+        *partition_args,
+    ]
     began = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - began
@@ -126,7 +158,10 @@ def cli_run(env: dict, partition_args: list[str]) -> float:
 
 def latest_dbt_seconds(project_dir: Path) -> float:
     """dbt's own elapsed time in the newest dagster-dbt invocation (its run_results.json)."""
-    newest = max((project_dir / "target").glob("event_marts-*/run_results.json"), key=lambda p: p.stat().st_mtime)
+    newest = max(
+        (project_dir / "target").glob("event_marts-*/run_results.json"),
+        key=lambda p: p.stat().st_mtime,
+    )
     return json.loads(newest.read_text())["elapsed_time"]
 
 
@@ -134,7 +169,11 @@ def mart_rows(url: str, where: str = "true") -> dict[str, int]:
     with psycopg.connect(url) as conn:
         return {
             table: conn.execute(f"select count(*) from {table} where {where}").fetchone()[0]
-            for table in ("product.events_daily", "engagement.user_daily_activity", "engagement.daily_active_users")
+            for table in (
+                "product.events_daily",
+                "engagement.user_daily_activity",
+                "engagement.daily_active_users",
+            )
         }
 
 
@@ -149,13 +188,17 @@ def hand_sql_then_publish(lake_dir: Path, url: str) -> dict:
     con.execute(HAND_SQL.format(lake=lake_dir))
     hand_s = time.perf_counter() - began
     rows = con.execute("select count(*) from user_daily_activity").fetchone()[0]
-    con.execute("call postgres_execute('app_db', 'create table if not exists public.bench_publish "
-                "(user_id text, event_date date, event_type text, events bigint, "
-                "first_event_at timestamptz, last_event_at timestamptz)')")
+    con.execute(
+        "call postgres_execute('app_db', 'create table if not exists public.bench_publish "
+        "(user_id text, event_date date, event_type text, events bigint, "
+        "first_event_at timestamptz, last_event_at timestamptz)')"
+    )
     con.execute("call pg_clear_cache()")
     began = time.perf_counter()
-    con.execute("begin; call postgres_execute('app_db', 'delete from public.bench_publish'); "
-                "insert into app_db.public.bench_publish select * from user_daily_activity; commit;")
+    con.execute(
+        "begin; call postgres_execute('app_db', 'delete from public.bench_publish'); "
+        "insert into app_db.public.bench_publish select * from user_daily_activity; commit;"
+    )
     publish_s = time.perf_counter() - began
     con.close()
     return {"hand_s": hand_s, "rows": rows, "publish_s": publish_s}
@@ -180,8 +223,12 @@ def run(workdir: Path) -> tuple[dict, str]:
         home.mkdir()
         (home / "dagster.yaml").write_text("")
         env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
-        env.update(DAGSTER_HOME=str(home), SLUICE_STORAGE_URL=str(workdir / "storage"), SLUICE_POSTGRES_URL=url,
-                   SLUICE_EVENTS_START="2025-01-01")
+        env.update(
+            DAGSTER_HOME=str(home),
+            SLUICE_STORAGE_URL=str(workdir / "storage"),
+            SLUICE_POSTGRES_URL=url,
+            SLUICE_EVENTS_START="2025-01-01",
+        )
         last = (FIRST + timedelta(days=DAYS - 1)).isoformat()
         full_s = cli_run(env, ["--partition-range", f"{FIRST.isoformat()}...{last}"])
         full_dbt_s = latest_dbt_seconds(DBT_DIR)
@@ -201,19 +248,34 @@ def run(workdir: Path) -> tuple[dict, str]:
     full_files, full_bytes = files_and_bytes(lake_dir, None)
     refresh_files, refresh_bytes = files_and_bytes(lake_dir, REFRESH_DATE)
     results = {
-        "events": EVENTS, "days": DAYS, "lake_write_s": round(lake_s, 1),
-        "full_build": {"seconds": round(full_s, 1), "dbt_seconds": round(full_dbt_s, 1),
-                       "rows": full_rows, "files_read": full_files, "bytes_read": full_bytes},
-        "one_date_refresh": {"date": REFRESH_DATE, "seconds": round(refresh_s, 1),
-                             "dbt_seconds": round(refresh_dbt_s, 1), "rows": refresh_rows,
-                             "files_read": refresh_files, "bytes_read": refresh_bytes,
-                             "share_of_full_bytes": round(refresh_bytes / full_bytes, 4)},
+        "events": EVENTS,
+        "days": DAYS,
+        "lake_write_s": round(lake_s, 1),
+        "full_build": {
+            "seconds": round(full_s, 1),
+            "dbt_seconds": round(full_dbt_s, 1),
+            "rows": full_rows,
+            "files_read": full_files,
+            "bytes_read": full_bytes,
+        },
+        "one_date_refresh": {
+            "date": REFRESH_DATE,
+            "seconds": round(refresh_s, 1),
+            "dbt_seconds": round(refresh_dbt_s, 1),
+            "rows": refresh_rows,
+            "files_read": refresh_files,
+            "bytes_read": refresh_bytes,
+            "share_of_full_bytes": round(refresh_bytes / full_bytes, 4),
+        },
         "fixed_run_no_data": {"seconds": round(empty_s, 1), "dbt_seconds": round(empty_dbt_s, 1)},
         "hand_sql": {"seconds": round(hand_s, 2), "user_daily_activity_rows": hand_rows},
         "full_dbt_vs_hand_sql": round(full_dbt_s / hand_s, 2),
         "full_run_minus_fixed_vs_hand_sql": round((full_s - empty_s) / hand_s, 2),
-        "publish": {"rows": published_rows, "seconds": round(publish_s, 2),
-                    "rows_per_s": round(published_rows / publish_s)},
+        "publish": {
+            "rows": published_rows,
+            "seconds": round(publish_s, 2),
+            "rows_per_s": round(published_rows / publish_s),
+        },
     }
     return results, markdown(results)
 
@@ -222,27 +284,33 @@ def markdown(r: dict) -> str:
     full, one, fixed = r["full_build"], r["one_date_refresh"], r["fixed_run_no_data"]
     return f"""## marts
 
-{r['events']:,} events over {r['days']} event dates (lake written directly in {r['lake_write_s']} s;
-{full['files_read']:,} files, {full['bytes_read'] / 2**20:.1f} MB). Each build is the CLI
+{r["events"]:,} events over {r["days"]} event dates (lake written directly in {r["lake_write_s"]} s;
+{full["files_read"]:,} files, {full["bytes_read"] / 2**20:.1f} MB). Each build is the CLI
 `dagster asset materialize --select <event models>` in a fresh process.
 
 | run | wall s | of which dbt s | lake files read | MB read | rows published |
 |---|---:|---:|---:|---:|---:|
-| full build (30 dates, one run) | {full['seconds']} | {full['dbt_seconds']} | {full['files_read']:,} | {full['bytes_read'] / 2**20:.1f} | {sum(full['rows'].values()):,} |
-| one-date refresh ({one['date']}) | {one['seconds']} | {one['dbt_seconds']} | {one['files_read']:,} | {one['bytes_read'] / 2**20:.1f} | {sum(one['rows'].values()):,} |
-| a date with no files (fixed cost) | {fixed['seconds']} | {fixed['dbt_seconds']} | 0 | 0 | 0 |
+| full build (30 dates, one run) | {full["seconds"]} | {full["dbt_seconds"]} | \
+{full["files_read"]:,} | {full["bytes_read"] / 2**20:.1f} | {sum(full["rows"].values()):,} |
+| one-date refresh ({one["date"]}) | {one["seconds"]} | {one["dbt_seconds"]} | \
+{one["files_read"]:,} | {one["bytes_read"] / 2**20:.1f} | {sum(one["rows"].values()):,} |
+| a date with no files (fixed cost) | {fixed["seconds"]} | {fixed["dbt_seconds"]} | 0 | 0 | 0 |
 
-- One-date refresh reads {one['share_of_full_bytes']:.1%} of the full build's bytes (target <= 5%).
-- Same SQL by hand in one DuckDB session over a hive glob: {r['hand_sql']['seconds']} s. dbt's
-  full build (DuckDB work, dbt tests, publishing) is {r['full_dbt_vs_hand_sql']}x that; the whole
-  run minus the fixed cost {r['full_run_minus_fixed_vs_hand_sql']}x (target <= 2x).
-- Publishing: {r['publish']['rows']:,} rows of user_daily_activity into Postgres in
-  {r['publish']['seconds']} s: {r['publish']['rows_per_s']:,} rows/s (target >= 200,000).
+- One-date refresh reads {one["share_of_full_bytes"]:.1%} of the full build's bytes (target <= 5%).
+- Same SQL by hand in one DuckDB session over a hive glob: {r["hand_sql"]["seconds"]} s. dbt's
+  full build (DuckDB work, dbt tests, publishing) is {r["full_dbt_vs_hand_sql"]}x that; the whole
+  run minus the fixed cost {r["full_run_minus_fixed_vs_hand_sql"]}x (target <= 2x).
+- Publishing: {r["publish"]["rows"]:,} rows of user_daily_activity into Postgres in
+  {r["publish"]["seconds"]} s: {r["publish"]["rows_per_s"]:,} rows/s (target >= 200,000).
 """
 
 
 def main() -> None:
-    workdir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/tmp") / f"sluice-bench-marts-{uuid.uuid4().hex[:6]}"
+    workdir = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path("/tmp") / f"sluice-bench-marts-{uuid.uuid4().hex[:6]}"
+    )
     results, text = run(workdir)
     print(json.dumps(results, indent=2))
     print(text)

@@ -119,10 +119,14 @@ def run(workdir: Path) -> tuple[dict, str]:
     try:
         people = generate_persons(ROWS)
         inserts = _write(people, workdir / "persons_bench.csv")
-        updates = _write(people.assign(last_name=people["last_name"] + "-b"), workdir / "persons_upd.csv")
+        updates = _write(
+            people.assign(last_name=people["last_name"] + "-b"), workdir / "persons_upd.csv"
+        )
         small = people.iloc[:BASELINE_ROWS]
         small_inserts = _write(small, workdir / "persons_small.csv")
-        small_updates = _write(small.assign(last_name=small["last_name"] + "-b"), workdir / "persons_small_upd.csv")
+        small_updates = _write(
+            small.assign(last_name=small["last_name"] + "-b"), workdir / "persons_small_upd.csv"
+        )
 
         url = _fresh_database(server_url, databases)
         insert_counts, insert_s = _timed(lambda: _file_to_tables(url, inserts))
@@ -141,7 +145,8 @@ def run(workdir: Path) -> tuple[dict, str]:
 
     rate = {
         "insert": ROWS / insert_s, "update": ROWS / update_s, "noop": ROWS / noop_s,
-        "baseline_insert": BASELINE_ROWS / base_insert_s, "baseline_update": BASELINE_ROWS / base_update_s,
+        "baseline_insert": BASELINE_ROWS / base_insert_s,
+        "baseline_update": BASELINE_ROWS / base_update_s,
     }  # fmt: skip
     speedup_insert = rate["insert"] / rate["baseline_insert"]
     speedup_update = rate["update"] / rate["baseline_update"]
@@ -158,7 +163,11 @@ def run(workdir: Path) -> tuple[dict, str]:
         "file_to_tables_update_s": round(update_s, 2),
         "file_to_tables_noop_s": round(noop_s, 2),
         "rows_per_s": {k: round(v) for k, v in rate.items()},
-        "counts": {"insert": insert_counts.as_dict(), "update": update_counts.as_dict(), "noop": noop_counts.as_dict()},
+        "counts": {
+            "insert": insert_counts.as_dict(),
+            "update": update_counts.as_dict(),
+            "noop": noop_counts.as_dict(),
+        },
         "parts_s": {k: round(v, 2) for k, v in parts.items()},
         "speedup_insert_vs_take_home": round(speedup_insert, 1),
         "speedup_update_vs_take_home": round(speedup_update, 1),
@@ -178,10 +187,14 @@ def run(workdir: Path) -> tuple[dict, str]:
             "| run | rows | seconds | rows/s |",
             "|---|---:|---:|---:|",
             f"| file to tables, new persons | {ROWS:,} | {insert_s:.2f} | {rate['insert']:,.0f} |",
-            f"| file to tables, every person updated | {ROWS:,} | {update_s:.2f} | {rate['update']:,.0f} |",
-            f"| the same file again, nothing changes | {ROWS:,} | {noop_s:.2f} | {rate['noop']:,.0f} |",
-            f"| take-home baseline, new persons | {BASELINE_ROWS:,} | {base_insert_s:.2f} | {rate['baseline_insert']:,.0f} |",
-            f"| take-home baseline, every person updated | {BASELINE_ROWS:,} | {base_update_s:.2f} | {rate['baseline_update']:,.0f} |",
+            f"| file to tables, every person updated | {ROWS:,} | {update_s:.2f} | "
+            f"{rate['update']:,.0f} |",
+            f"| the same file again, nothing changes | {ROWS:,} | {noop_s:.2f} | "
+            f"{rate['noop']:,.0f} |",
+            f"| take-home baseline, new persons | {BASELINE_ROWS:,} | {base_insert_s:.2f} | "
+            f"{rate['baseline_insert']:,.0f} |",
+            f"| take-home baseline, every person updated | {BASELINE_ROWS:,} | "
+            f"{base_update_s:.2f} | {rate['baseline_update']:,.0f} |",
             "",
             f"Where the time goes (each part alone, {ROWS:,} rows): read {parts['read_s']:.2f} s, "
             f"validate {parts['validate_s']:.2f} s (one thread), COPY of the rows into one "
@@ -189,7 +202,8 @@ def run(workdir: Path) -> tuple[dict, str]:
             "maintaining the unique indexes, joining each batch to person, and (updates) writing "
             "new row versions; see docs/people.md, Where the time goes.",
             "",
-            f"Machine load average (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after "
+            f"Machine load average (1 min) {load_before:.1f} before, "
+            f"{os.getloadavg()[0]:.1f} after "
             "the run, on the CPUs above: both sides of the comparison shared it.",
             "",
             f"vs take-home: inserts **{speedup_insert:.1f}x**, updates **{speedup_update:.1f}x**. "

@@ -30,7 +30,9 @@ RAW_LINE_DELIMITER = "\x01"
 
 
 def _utc_hour(hour: datetime) -> datetime:
-    hour = hour.replace(tzinfo=timezone.utc) if hour.tzinfo is None else hour.astimezone(timezone.utc)
+    hour = (
+        hour.replace(tzinfo=timezone.utc) if hour.tzinfo is None else hour.astimezone(timezone.utc)
+    )
     return hour.replace(minute=0, second=0, microsecond=0)
 
 
@@ -115,10 +117,22 @@ def ingest_with_duckdb(
     con.execute(f"SET temp_directory = '{out_dir / '.duckdb_tmp'}'")
     if memory_limit:
         con.execute(f"SET memory_limit = '{memory_limit}'")
-    empty = {"files_read": 0, "read": 0, "blank_lines": 0, "valid": 0, "quarantined": 0, "duplicates": 0}
+    empty = {
+        "files_read": 0,
+        "read": 0,
+        "blank_lines": 0,
+        "valid": 0,
+        "quarantined": 0,
+        "duplicates": 0,
+    }
     if not files:
-        return {**empty, "quarantined_by_reason": {}, "lake_files_written": 0,
-                "quarantine_files_written": 0, "seconds": round(time.perf_counter() - began, 3)}
+        return {
+            **empty,
+            "quarantined_by_reason": {},
+            "lake_files_written": 0,
+            "quarantine_files_written": 0,
+            "seconds": round(time.perf_counter() - began, 3),
+        }
 
     con.execute("CREATE TEMP TABLE landing_file (path VARCHAR, hour_ms BIGINT)")
     con.executemany("INSERT INTO landing_file VALUES (?, ?)", files)
@@ -144,7 +158,8 @@ def ingest_with_duckdb(
         ),
         judged AS (SELECT *, {REASONS_SQL} AS reasons FROM parsed)
         SELECT path, hour_ms, line_number, line, doc, reasons,
-               CASE WHEN len(reasons) = 0 THEN json_extract_string(doc, '$.data.id') END AS event_id,
+               CASE WHEN len(reasons) = 0 THEN json_extract_string(doc, '$.data.id') END AS \
+event_id,
                CASE WHEN len(reasons) = 0
                     THEN row_number() OVER (
                         PARTITION BY len(reasons) = 0, json_extract_string(doc, '$.data.id')
@@ -157,12 +172,14 @@ def ingest_with_duckdb(
     # partitioned_write flush thresholds only split cells into many files (measured: 4x files).
     con.execute("SET preserve_insertion_order = false")
     blank_lines = con.execute(
-        "SELECT count(*) FROM raw_line WHERE line IS NULL OR trim(line) = ''").fetchone()[0]
+        "SELECT count(*) FROM raw_line WHERE line IS NULL OR trim(line) = ''"
+    ).fetchone()[0]
 
     con.execute(f"""
         COPY (
             SELECT event_id,
-                   epoch_ms(TRY_CAST(json_extract_string(doc, '$.meta.created_at') AS BIGINT))::TIMESTAMPTZ
+                   epoch_ms(TRY_CAST(json_extract_string(doc, '$.meta.created_at') AS \
+BIGINT))::TIMESTAMPTZ
                        AS created_at,
                    json_extract(doc, '$.data.attributes')::VARCHAR AS attributes,
                    json_extract(doc, '$.meta')::VARCHAR AS meta,
@@ -172,7 +189,7 @@ def ingest_with_duckdb(
                    strftime(created_at, '%Y-%m-%d') AS event_date,
                    strftime(created_at, '%H') AS event_hour
             FROM checked WHERE occurrence = 1
-        ) TO '{out_dir / 'lake' / 'events'}'
+        ) TO '{out_dir / "lake" / "events"}'
         (FORMAT parquet, PARTITION_BY (event_type, event_date, event_hour), COMPRESSION zstd,
          OVERWRITE_OR_IGNORE true)
     """)
@@ -184,7 +201,7 @@ def ingest_with_duckdb(
                    strftime(to_timestamp(hour_ms / 1000), '%Y-%m-%d') AS ingest_date,
                    strftime(to_timestamp(hour_ms / 1000), '%H') AS ingest_hour
             FROM checked WHERE occurrence IS NULL OR occurrence > 1
-        ) TO '{out_dir / 'quarantine' / 'events'}'
+        ) TO '{out_dir / "quarantine" / "events"}'
         (FORMAT parquet, PARTITION_BY (ingest_date, ingest_hour), COMPRESSION zstd,
          OVERWRITE_OR_IGNORE true)
     """)
@@ -193,9 +210,13 @@ def ingest_with_duckdb(
         SELECT count(*), count(*) FILTER (occurrence = 1), count(*) FILTER (occurrence > 1)
         FROM checked
     """).fetchone()
-    by_reason = Counter(dict(con.execute("""
+    by_reason = Counter(
+        dict(
+            con.execute("""
         SELECT reason, count(*) FROM (SELECT unnest(reasons) AS reason FROM checked) GROUP BY reason
-    """).fetchall()))
+    """).fetchall()
+        )
+    )
     by_reason["duplicate_id"] = duplicates
     con.close()
     seconds = time.perf_counter() - began

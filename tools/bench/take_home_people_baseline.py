@@ -33,7 +33,9 @@ def take_home_load(url: str, csv_path: Path) -> int:
     frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
     frame = frame[frame["email"].str.match(EMAIL)]
     frame = frame.assign(email=frame["email"].str.lower(), gender=frame["gender"].str.lower())
-    rows = list(frame[["first_name", "last_name", "email", "gender", "ip_address"]].itertuples(index=False))
+    rows = list(
+        frame[["first_name", "last_name", "email", "gender", "ip_address"]].itertuples(index=False)
+    )
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.executemany(_GENDER, [(g,) for g in frame["gender"] if g])
         cur.executemany(_PERSON, [(r.first_name, r.last_name, r.email, r.gender) for r in rows])

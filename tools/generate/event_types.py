@@ -17,24 +17,103 @@ from itertools import accumulate
 import orjson
 
 NOUNS = [
-    "user", "order", "listing", "payment", "invoice", "cart", "product", "session", "message",
-    "conversation", "review", "favorite", "search", "impression", "shipment", "refund",
-    "coupon", "subscription", "account", "profile", "address", "notification", "report",
-    "ad", "bid", "offer", "wallet", "transfer", "device", "login", "password", "email",
-    "phone", "image", "category", "store", "seller", "buyer", "rating", "ticket", "chat",
-    "promotion", "experiment", "feature_flag", "basket",
+    "user",
+    "order",
+    "listing",
+    "payment",
+    "invoice",
+    "cart",
+    "product",
+    "session",
+    "message",
+    "conversation",
+    "review",
+    "favorite",
+    "search",
+    "impression",
+    "shipment",
+    "refund",
+    "coupon",
+    "subscription",
+    "account",
+    "profile",
+    "address",
+    "notification",
+    "report",
+    "ad",
+    "bid",
+    "offer",
+    "wallet",
+    "transfer",
+    "device",
+    "login",
+    "password",
+    "email",
+    "phone",
+    "image",
+    "category",
+    "store",
+    "seller",
+    "buyer",
+    "rating",
+    "ticket",
+    "chat",
+    "promotion",
+    "experiment",
+    "feature_flag",
+    "basket",
 ]
 VERBS = [
-    "created", "updated", "deleted", "viewed", "clicked", "paid", "failed", "sent",
-    "received", "opened", "closed", "approved", "rejected", "cancelled", "expired",
-    "renewed", "started", "completed", "shared", "reported", "favorited", "unfavorited",
-    "contacted", "published", "archived", "restored", "verified", "blocked", "flagged",
-    "exported", "imported", "scheduled", "refunded", "shipped", "delivered",
+    "created",
+    "updated",
+    "deleted",
+    "viewed",
+    "clicked",
+    "paid",
+    "failed",
+    "sent",
+    "received",
+    "opened",
+    "closed",
+    "approved",
+    "rejected",
+    "cancelled",
+    "expired",
+    "renewed",
+    "started",
+    "completed",
+    "shared",
+    "reported",
+    "favorited",
+    "unfavorited",
+    "contacted",
+    "published",
+    "archived",
+    "restored",
+    "verified",
+    "blocked",
+    "flagged",
+    "exported",
+    "imported",
+    "scheduled",
+    "refunded",
+    "shipped",
+    "delivered",
 ]
 NAMESPACES = ["billing", "growth", "search", "trust", "ads", "messaging", "catalog", "core"]
 SERVICES = [
-    "service_a", "service_b", "checkout-api", "listing-svc", "search-indexer", "payments",
-    "notifier", "auth", "mobile-bff", "web-bff", "fraud-scorer", "ads-server",
+    "service_a",
+    "service_b",
+    "checkout-api",
+    "listing-svc",
+    "search-indexer",
+    "payments",
+    "notifier",
+    "auth",
+    "mobile-bff",
+    "web-bff",
+    "fraud-scorer",
+    "ads-server",
 ]
 FIRST_NAMES = ["John", "Ana", "Lucía", "Wei", "Olúwa", "Zoë", "Mateo", "Priya", "Søren", "Aiko"]
 CURRENCIES = ["EUR", "USD", "GBP", "BRL", "JPY"]
@@ -69,10 +148,16 @@ FIELD_KINDS = {
     "tags": lambda r: r.sample(FLAVOURS + PLATFORMS, r.randint(0, 3)),
     "score": lambda r: round(r.random(), 4),
     "reason": lambda r: r.choice([None, "timeout", "user_request", "fraud_suspected"]),
-    "location": lambda r: {"lat": round(r.uniform(-60, 60), 5), "lon": round(r.uniform(-180, 180), 5)},
+    "location": lambda r: {
+        "lat": round(r.uniform(-60, 60), 5),
+        "lon": round(r.uniform(-180, 180), 5),
+    },
     "price": lambda r: {"amount": r.randint(100, 500000), "currency": r.choice(CURRENCIES)},
     "items": lambda r: [
-        {"sku": "".join(r.choices(string.ascii_uppercase + string.digits, k=8)), "qty": r.randint(1, 4)}
+        {
+            "sku": "".join(r.choices(string.ascii_uppercase + string.digits, k=8)),
+            "qty": r.randint(1, 4),
+        }
         for _ in range(r.randint(1, 3))
     ],
 }
@@ -134,9 +219,12 @@ def _payloads(rng: random.Random, shape_rng: random.Random) -> tuple[str, ...]:
     fields = rng.sample(sorted(FIELD_KINDS), rng.randint(2, 7))
     # A separate rng adds the user field, so the catalog's names and other fields stay
     # those a seed always produced.
-    added = {"user_id": None} if "user_id" not in fields and shape_rng.random() < USER_ID_SHARE else {}
+    added = (
+        {"user_id": None} if "user_id" not in fields and shape_rng.random() < USER_ID_SHARE else {}
+    )
     return tuple(
-        _template({**added, **{f: FIELD_KINDS[f](rng) for f in fields}}) for _ in range(PAYLOADS_PER_TYPE)
+        _template({**added, **{f: FIELD_KINDS[f](rng) for f in fields}})
+        for _ in range(PAYLOADS_PER_TYPE)
     )
 
 

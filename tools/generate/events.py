@@ -50,7 +50,9 @@ def parse_start(text: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"--start {text!r}: expected 'YYYY-MM-DDTHH' (UTC), e.g. 2025-01-01T00") from None
+        raise ValueError(
+            f"--start {text!r}: expected 'YYYY-MM-DDTHH' (UTC), e.g. 2025-01-01T00"
+        ) from None
     parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     return parsed.replace(minute=0, second=0, microsecond=0)
 
@@ -71,7 +73,12 @@ class _RecordFactory:
     """Makes lines for one run; owns the rng, so a seed reproduces every byte."""
 
     def __init__(
-        self, catalog: Catalog, rng: random.Random, late_rate: float, users: IdPopulation, items: IdPopulation
+        self,
+        catalog: Catalog,
+        rng: random.Random,
+        late_rate: float,
+        users: IdPopulation,
+        items: IdPopulation,
     ):
         self.catalog, self.rng, self.late_rate = catalog, rng, late_rate
         self.users, self.items = users, items
@@ -120,8 +127,15 @@ class _RecordFactory:
 
     def parts(self, et: EventType, hour_ms: int) -> RecordParts:
         return RecordParts(
-            data={"id": f'"{self.new_id()}"', "type": f'"{et.name}"', "attributes": self.attributes(et)},
-            meta={"created_at": str(hour_ms + self.rng.randrange(HOUR_MS)), "service": f'"{et.service}"'},
+            data={
+                "id": f'"{self.new_id()}"',
+                "type": f'"{et.name}"',
+                "attributes": self.attributes(et),
+            },
+            meta={
+                "created_at": str(hour_ms + self.rng.randrange(HOUR_MS)),
+                "service": f'"{et.service}"',
+            },
             meta_first=et.meta_first,
         )
 
@@ -151,8 +165,15 @@ def generate_events(
     Returns a summary: files and lines written, and what the rules should make of them.
     """
     if events < 0 or hours < 1 or files_per_hour < 1:
-        raise ValueError(f"need events >= 0, hours >= 1, files_per_hour >= 1 (got {events}, {hours}, {files_per_hour})")
-    for name, rate in [("malformed_rate", malformed_rate), ("late_rate", late_rate), ("duplicate_rate", duplicate_rate)]:
+        raise ValueError(
+            f"need events >= 0, hours >= 1, files_per_hour >= 1 (got {events}, {hours}, "
+            f"{files_per_hour})"
+        )
+    for name, rate in [
+        ("malformed_rate", malformed_rate),
+        ("late_rate", late_rate),
+        ("duplicate_rate", duplicate_rate),
+    ]:
         if not 0 <= rate <= 1:
             raise ValueError(f"--{name.replace('_', '-')} must be within [0, 1], got {rate}")
     first_hour = parse_start(start) if isinstance(start, str) else start.astimezone(UTC)
@@ -179,7 +200,9 @@ def generate_events(
         hour_ms = int(hour.timestamp() * 1000)
         bound_ms = hour_ms + FUTURE_SLACK_MS
         for seq, file_events in enumerate(split_evenly(hour_events, files_per_hour)):
-            key = landing_key(hour, seq * 3600 // files_per_hour, seq, "%08x" % rng.getrandbits(32), gzip)
+            key = landing_key(
+                hour, seq * 3600 // files_per_hour, seq, "%08x" % rng.getrandbits(32), gzip
+            )
             writer = LandingFileWriter(storage, key, gzip)
             newline = "\r\n" if rng.random() < crlf_rate else "\n"
             type_picks = rng.choices(catalog.types, cum_weights=catalog.cum_weights, k=file_events)
@@ -191,7 +214,10 @@ def generate_events(
                     category, recipe = RECIPES[kind]
                     line = recipe(rng, factory.parts(et, hour_ms), bound_ms)
                     by_kind[kind] += 1
-                elif roll < malformed_rate + duplicate_rate and (copy := redeliveries.pick()) is not None:
+                elif (
+                    roll < malformed_rate + duplicate_rate
+                    and (copy := redeliveries.pick()) is not None
+                ):
                     line = copy
                     stats["duplicates"] += 1
                 else:
@@ -234,7 +260,9 @@ def generate_events(
         "user_population": len(user_ids),
         "item_population": len(item_ids),
         "top_types": type_counts.most_common(5),
-        "arrival_hours": [(first_hour + timedelta(hours=h)).strftime("%Y-%m-%dT%H") for h in range(hours)],
+        "arrival_hours": [
+            (first_hour + timedelta(hours=h)).strftime("%Y-%m-%dT%H") for h in range(hours)
+        ],
         "seconds": round(seconds, 3),
         "events_per_second": round(events / seconds) if seconds else None,
     }
@@ -245,20 +273,53 @@ def _parser() -> argparse.ArgumentParser:
         prog="sluice-generate-events",
         description="Write synthetic Firehose-style event files to landing/events/YYYY/MM/DD/HH/.",
     )
-    p.add_argument("--events", type=int, default=100_000, help="total records (valid + malformed + redelivered)")
-    p.add_argument("--start", default="2025-01-01T00", help="first arrival hour, UTC, 'YYYY-MM-DDTHH'")
+    p.add_argument(
+        "--events",
+        type=int,
+        default=100_000,
+        help="total records (valid + malformed + redelivered)",
+    )
+    p.add_argument(
+        "--start", default="2025-01-01T00", help="first arrival hour, UTC, 'YYYY-MM-DDTHH'"
+    )
     p.add_argument("--hours", type=int, default=1, help="arrival hours; events are spread evenly")
-    p.add_argument("--types", type=int, default=300, help="number of event types (long-tailed frequency)")
+    p.add_argument(
+        "--types", type=int, default=300, help="number of event types (long-tailed frequency)"
+    )
     p.add_argument("--files-per-hour", type=int, default=4)
     p.add_argument("--gzip", action="store_true", help="write .jsonl.gz instead of .jsonl")
     p.add_argument("--malformed-rate", type=float, default=0.02)
-    p.add_argument("--late-rate", type=float, default=0.02, help="share of events created hours to days before arrival")
-    p.add_argument("--duplicate-rate", type=float, default=0.01, help="share of redeliveries of earlier valid lines")
-    p.add_argument("--crlf-rate", type=float, default=0.2, help="share of files with CRLF line endings")
+    p.add_argument(
+        "--late-rate",
+        type=float,
+        default=0.02,
+        help="share of events created hours to days before arrival",
+    )
+    p.add_argument(
+        "--duplicate-rate",
+        type=float,
+        default=0.01,
+        help="share of redeliveries of earlier valid lines",
+    )
+    p.add_argument(
+        "--crlf-rate", type=float, default=0.2, help="share of files with CRLF line endings"
+    )
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--users", type=int, default=None, help=f"user population (default: events / {EVENTS_PER_USER})")
-    p.add_argument("--items", type=int, default=None, help=f"item population (default: events / {EVENTS_PER_ITEM})")
-    p.add_argument("--storage-url", default=None, help="default: $SLUICE_STORAGE_URL or .sluice/storage")
+    p.add_argument(
+        "--users",
+        type=int,
+        default=None,
+        help=f"user population (default: events / {EVENTS_PER_USER})",
+    )
+    p.add_argument(
+        "--items",
+        type=int,
+        default=None,
+        help=f"item population (default: events / {EVENTS_PER_ITEM})",
+    )
+    p.add_argument(
+        "--storage-url", default=None, help="default: $SLUICE_STORAGE_URL or .sluice/storage"
+    )
     p.add_argument("--s3-endpoint-url", default=None, help="default: $SLUICE_S3_ENDPOINT_URL")
     return p
 

@@ -21,8 +21,8 @@ from platform_assets.serving.layout import bucket_dir, date_of_key, read_buckets
 from resources.storage import StorageResource
 
 # A month of dates in one query, then twice as many per query: one DuckDB query costs more
-# than a few extra files (measured on 30 days: 5.8 ms CPU a page in one query, 11.5 ms in
-# steps of 4, 8, 16), while a year of history still stops early for an active user.
+# than a few extra files (docs/serving.md), while a year of history still stops early for
+# an active user.
 FIRST_STEP_FILES = 32
 
 # $1 user, $2/$3 the position after which the page starts, $4 the type or NULL, $5 rows.
@@ -62,7 +62,7 @@ class HistoryReader:
         self.storage = storage
         self._buckets: int | None = None
         # One thread per query: requests run side by side, and per-query threads only add
-        # overhead at that grain (measured: 5.8 vs 6.8 ms CPU a page, p95 22 vs 55 ms).
+        # overhead at that grain (docs/serving.md).
         self._database = duckdb.connect(":memory:", config={"threads": 1})
         self._lock = threading.Lock()
 
