@@ -8,10 +8,7 @@ import pyarrow.parquet as pq
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetCheckSpec,
     AssetExecutionContext,
-    AssetKey,
-    AssetSpec,
     DataVersion,
     Failure,
     MaterializeResult,
@@ -22,7 +19,6 @@ from dagster import (
 from platform_assets.customers.backup import Backup, ensure_backup, sha256_hex
 from platform_assets.customers.checks import parquet_check
 from platform_assets.customers.curated_csv import (
-    CURATED_COLUMNS,
     curated_header,
     write_curated_csv,
 )
@@ -35,103 +31,30 @@ from platform_assets.customers.layout import (
 from platform_assets.customers.masked_parquet import masked_columns, masked_table
 from platform_assets.customers.partitions import customer_files, landing_key, stem
 from platform_assets.customers.quarantine import (
-    QUARANTINE_SCHEMA,
     parquet_bytes,
     quarantine_table,
     whole_file_rejections,
 )
 from platform_assets.customers.read_csv import (
-    REQUIRED_COLUMNS,
     CustomerFileError,
     read_customer_csv,
 )
 from platform_assets.customers.shell_future_flags import shell_future_count
+from platform_assets.customers.specs import (
+    CHECK_SPECS,
+    CUSTOMER_SPECS,
+    CUSTOMERS_BACKUP,
+    CUSTOMERS_CLEAN,
+    CUSTOMERS_PARQUET,
+    MAX_QUARANTINE_RATE,
+    QUARANTINED_CUSTOMERS,
+)
 from platform_assets.customers.validate import validate_customers
 from platform_assets.file_partitions import UnsafePartitionKey, checked_partition_key
 from platform_assets.ingest_metadata import IngestSummary
-from platform_assets.ingest_metadata_values import column_schema, ingest_metadata
+from platform_assets.ingest_metadata_values import ingest_metadata
 from platform_assets.partition_lease import leased
 from resources.storage import StorageResource
-
-# Above this share of quarantined rows a file is suspicious (wrong export, shifted columns).
-MAX_QUARANTINE_RATE = 0.05
-
-CUSTOMERS_CLEAN = AssetKey("customers_clean")
-CUSTOMERS_BACKUP = AssetKey("customers_backup")
-CUSTOMERS_PARQUET = AssetKey("customers_parquet")
-QUARANTINED_CUSTOMERS = AssetKey("quarantined_customers")
-# A file's extra columns follow these (text); the Columns tab shows the fixed ones.
-_TEXT = "string"
-_CLEAN_TYPES = {"is_future": "bool"}
-_PARQUET_COLUMNS = [("id", _TEXT), ("name", _TEXT), ("email_masked", _TEXT),
-                    ("timestamp", "timestamp[us, tz=UTC]"), ("is_future", "bool")]  # fmt: skip
-
-CUSTOMER_SPECS = [
-    AssetSpec(
-        CUSTOMERS_BACKUP,
-        description=(
-            "Byte-identical copy of each landing customer file, "
-            "`backup/customers/<stem>.<YYYYMMDDTHHMMSSZ>.csv` (UTC ingestion time). Re-running "
-            "identical bytes reuses the existing backup and its time."
-        ),
-        group_name="customers",
-        kinds={"csv"},
-        metadata=column_schema([(c, _TEXT) for c in REQUIRED_COLUMNS]),
-    ),
-    AssetSpec(
-        CUSTOMERS_CLEAN,
-        description=(
-            "Cleaned customers, `curated/customers/customers_csv/<stem>.csv`: id, name (Title "
-            "Case), email (trimmed, lowercase), email_masked, timestamp (ISO UTC), is_future "
-            "(after the ingestion time) and the file's extra columns. Valid, de-duplicated rows "
-            "only; a cell that a spreadsheet would run as a formula starts with `'`."
-        ),
-        group_name="customers",
-        kinds={"csv"},
-        metadata=column_schema([(c, _CLEAN_TYPES.get(c, _TEXT)) for c in CURATED_COLUMNS]),
-    ),
-    AssetSpec(
-        CUSTOMERS_PARQUET,
-        deps=[CUSTOMERS_CLEAN],
-        description=(
-            "The Glue job's output, `curated/customers/customers_parquet/<stem>.parquet`: the "
-            "cleaned rows with the first name replaced by `hu25` and sensitive fields masked "
-            "(no email column; phones and other sensitive extras masked)."
-        ),
-        group_name="customers",
-        kinds={"parquet"},
-        metadata=column_schema(_PARQUET_COLUMNS),
-    ),
-    AssetSpec(
-        QUARANTINED_CUSTOMERS,
-        description=(
-            "Rejected customer rows, `quarantine/customers/<file>/rejected_rows.parquet`: the raw "
-            "row as JSON with every reason (missing:<column>, invalid_email, invalid_timestamp, "
-            "duplicate_row, duplicate_id, wrong_field_count, or a file-level reason)."
-        ),
-        group_name="customers",
-        kinds={"parquet"},
-        metadata=column_schema(QUARANTINE_SCHEMA),
-    ),
-]
-
-CHECK_SPECS = [
-    AssetCheckSpec(
-        "shell_and_python_future_flags_agree",
-        asset=CUSTOMERS_CLEAN,
-        description="The shell script's future-timestamp count equals the Python is_future count.",
-    ),
-    AssetCheckSpec(
-        "no_raw_email_and_hu25_names",
-        asset=CUSTOMERS_PARQUET,
-        description="Read back: every name starts with hu25 and no cell holds a file's raw email.",
-    ),
-    AssetCheckSpec(
-        "quarantine_rate_below_5pct",
-        asset=QUARANTINED_CUSTOMERS,
-        description="Warns when more than 5% of a file's rows were quarantined.",
-    ),
-]
 
 
 def _file_metadata(source_key: str, data: bytes, sha256: str, backup: Backup) -> dict:

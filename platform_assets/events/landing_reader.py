@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from platform_assets.events.envelope import Rejection
 from platform_assets.events.layout import LANDING_SUFFIXES, landing_hour_prefix
 from platform_assets.events.line_batch import LineBatch
+from platform_assets.events.validate import Rejection
 from resources.storage import StorageResource
 
 UNREADABLE_FILE = "unreadable_file"

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from platform_assets.events.envelope import FUTURE_TOLERANCE_MS, VALID_SCHEMA, validate_lines
 from platform_assets.events.id_buckets import IdBuckets
 from platform_assets.events.landing_reader import (
     CORRUPT_FILE,
@@ -23,6 +22,7 @@ from platform_assets.events.landing_reader import (
 )
 from platform_assets.events.quarantine_writer import QuarantineWriter
 from platform_assets.events.spill import CellStore
+from platform_assets.events.validate import FUTURE_TOLERANCE_MS, VALID_SCHEMA, validate_lines
 from platform_assets.progress import ProgressLog
 from resources.storage import StorageResource
 

@@ -16,7 +16,6 @@ import uuid
 
 import pyarrow as pa
 
-from platform_assets.events.envelope import DUPLICATE_ID
 from platform_assets.events.lake_writer import write_lake_files
 from platform_assets.events.layout import (
     LAKE_PREFIX,
@@ -30,6 +29,7 @@ from platform_assets.events.manifest import Manifest, read_manifest, write_manif
 from platform_assets.events.prepare import HourStats, PreparedHour
 from platform_assets.events.published_ids import distinct_ids
 from platform_assets.events.rollups import RollupBuilder, planned_rollup_keys
+from platform_assets.events.validate import DUPLICATE_ID
 from platform_assets.partition_lease import PartitionLease
 from resources.storage import StorageResource
 

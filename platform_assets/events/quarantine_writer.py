@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from platform_assets.events.envelope import DUPLICATE_ID, Rejection
+from platform_assets.events.validate import DUPLICATE_ID, Rejection
 
 QUARANTINE_SCHEMA = pa.schema(
     [

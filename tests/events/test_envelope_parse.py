@@ -8,9 +8,9 @@ reading of the rules, on thousands of mutated lines.
 import json
 import random
 
-from platform_assets.events.envelope import validate_lines
 from platform_assets.events.envelope_parse import VALID_SHAPE, parse_lines
 from platform_assets.events.line_batch import LineBatch
+from platform_assets.events.validate import validate_lines
 from tests.events.test_generate import violation
 
 HOUR_MS = 1_735_722_000_000  # 2025-01-01T09:00Z, the arrival hour

@@ -7,9 +7,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from platform_assets.events.envelope import VALID_SCHEMA
 from platform_assets.events.lake_writer import LAKE_SCHEMA, write_lake_files
 from platform_assets.events.spill import CellStore, sort_by_cell
+from platform_assets.events.validate import VALID_SCHEMA
 from tests.events.conftest import HOUR_MS, hour, ms
 
 H = hour(2, 6)

@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import duckdb
-import psutil
 
 from resources.storage import StorageResource
+from tools.bench.bench_big_records import big_records_hour, big_records_markdown
+from tools.bench.measure import measure_in_fresh_process, run_tree_peak_rss
 from tools.generate.events import generate_events
 
 DAY_EVENTS = int(os.environ.get("SLUICE_BENCH_DAY_EVENTS", 1_000_000))
@@ -34,50 +33,6 @@ BIG_HOUR_EVENTS = int(os.environ.get("SLUICE_BENCH_BIG_HOUR_EVENTS", 4_000_000))
 SENSOR_KEYS = int(os.environ.get("SLUICE_BENCH_SENSOR_KEYS", 100_000))
 DAY_ATTEMPTS = int(os.environ.get("SLUICE_BENCH_DAY_ATTEMPTS", 3))
 DAY = "2025-01-01"
-BIG_RECORD_EVENTS = int(os.environ.get("SLUICE_BENCH_BIG_RECORD_EVENTS", 100_000))
-BIG_RECORD_BYTES = 10_000
-
-
-def _children_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _measure(step: str, **args) -> dict:
-    """A step in a fresh process: its JSON result with seconds, CPU seconds and peak RSS."""
-    cpu_before = _children_cpu_seconds()
-    out = subprocess.run(
-        [sys.executable, "-m", "tools.bench.measure", step, json.dumps(args)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"benchmark step {step} failed:\n{out.stderr[-3000:]}")
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    result["cpu_seconds"] = round(_children_cpu_seconds() - cpu_before, 1)
-    return result
-
-
-def _run_tree_peak_rss(command: list[str], env: dict) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds (user + system) and peak RSS (MB) of a command and all its
-    children (RSS sampled)."""
-    cpu_before = _children_cpu_seconds()
-    began = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    parent = psutil.Process(process.pid)
-    peak = 0
-    while process.poll() is None:
-        try:
-            tree = [parent, *parent.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree))
-        except psutil.Error:
-            pass
-        time.sleep(0.05)
-    output = process.stdout.read().decode(errors="replace")
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{output[-3000:]}")
-    return time.perf_counter() - began, _children_cpu_seconds() - cpu_before, peak / 2**20
 
 
 def _fresh_storage(storage_dir: Path, day_dir: Path) -> Path:
@@ -105,7 +60,7 @@ def _range_run(workdir: Path, storage_dir: Path) -> dict:
         "--partition-range",
         f"{DAY}-00:00...{DAY}-23:00",
     ]
-    seconds, cpu_seconds, peak = _run_tree_peak_rss(command, env)
+    seconds, cpu_seconds, peak = run_tree_peak_rss(command, env)
     files = sum(1 for _ in (storage_dir / "lake" / "events").glob("event_type=*/*/*/*.parquet"))
     return {
         "seconds": round(seconds, 2),
@@ -191,58 +146,6 @@ def _query_speedup(storage_dir: Path) -> dict:
     }
 
 
-def _write_big_records_hour(root: Path, events: int, files: int = 8) -> float:
-    """An arrival hour of ~10 KB events (nested attributes, varied text), as ``files`` landing
-    files; returns its size in MB."""
-    import random
-
-    import orjson
-
-    rng = random.Random(7)
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    words = ["".join(rng.choice(letters) for _ in range(rng.randint(2, 12))) for _ in range(5000)]
-    # ~8 bytes a word
-    texts = [" ".join(rng.choice(words) for _ in range(BIG_RECORD_BYTES // 8)) for _ in range(200)]
-    base = 1_740_823_200_000  # 2025-03-01T10:00Z
-    landing = root / "landing" / "events" / "2025" / "03" / "01" / "10"
-    landing.mkdir(parents=True, exist_ok=True)
-    written = 0
-    for index in range(files):
-        with open(landing / f"big-{index:02d}.jsonl", "wb") as out:
-            for i in range(index, events, files):
-                attributes = {
-                    "text": texts[i % 200],
-                    "n": i,
-                    "tags": words[i % 50 : i % 50 + 5],
-                    "nested": {"score": i * 0.5, "ok": i % 3 == 0},
-                }
-                data = {"id": f"b{i}", "type": f"doc.t{i % 40}", "attributes": attributes}
-                line = orjson.dumps({"data": data, "meta": {"created_at": base + i % 3_600_000}})
-                line += b"\n"
-                written += out.write(line)
-    return written / 2**20
-
-
-def big_records_hour(workdir: Path) -> dict:
-    """One arrival hour of ~10 KB events through ingest_hour, in a fresh process."""
-    root = workdir / "big-records"
-    input_mb = _write_big_records_hour(root, BIG_RECORD_EVENTS)
-    result = _measure("ingest_hours", storage_url=str(root), first_hour="2025-03-01T10", hours=1)
-    result["input_mb"] = round(input_mb, 1)
-    result["mb_per_second"] = round(input_mb / result["seconds"], 1)
-    result["mb_per_cpu_second"] = round(input_mb / result["cpu_seconds"], 1)
-    return result
-
-
-def big_records_markdown(big: dict) -> str:
-    return (
-        f"An arrival hour of {big['read']:,} events of ~10 KB ({big['input_mb']} MB; memory "
-        f"bounded in bytes,\n24 MB of lines a batch): {big['seconds']} s, "
-        f"**{big['mb_per_second']} MB/s**, {big['mb_per_cpu_second']} MB per CPU\nsecond "
-        f"(per core), peak RSS **{big['peak_rss_mb']} MB** (target < 1024).\n"
-    )
-
-
 def run(workdir: Path) -> tuple[dict, str]:
     workdir.mkdir(parents=True, exist_ok=True)
     day_dir = workdir / "day"
@@ -260,7 +163,7 @@ def run(workdir: Path) -> tuple[dict, str]:
         attempts.append(
             {
                 "sluice": _range_run(workdir / f"range-{attempt}", storage_dir),
-                "duckdb": _measure(
+                "duckdb": measure_in_fresh_process(
                     "duckdb_baseline",
                     landing_dir=str(day_dir / "landing" / "events"),
                     out_dir=str(workdir / f"duck-{attempt}"),
@@ -272,7 +175,7 @@ def run(workdir: Path) -> tuple[dict, str]:
     ours = dict(min((a["sluice"] for a in attempts), key=lambda r: r["seconds"]))
     duck = dict(min((a["duckdb"] for a in attempts), key=lambda r: r["seconds"]))
     try:  # the same job with DuckDB held to about our memory
-        capped = _measure(
+        capped = measure_in_fresh_process(
             "duckdb_baseline",
             landing_dir=str(day_dir / "landing" / "events"),
             out_dir=str(workdir / "duck-1g"),
@@ -303,7 +206,7 @@ def run(workdir: Path) -> tuple[dict, str]:
             files_per_hour=max(1, events // 250_000),
             seed=5,
         )
-        hours[label] = _measure(
+        hours[label] = measure_in_fresh_process(
             "ingest_hours", storage_url=str(hour_dir), first_hour="2025-03-01T10", hours=1
         )
         hours[label]["events_per_second"] = round(hours[label]["read"] / hours[label]["seconds"])

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import resource
+import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+import psutil
 
 
 def ingest_hours(storage_url: str, first_hour: str, hours: int) -> dict:
@@ -55,6 +58,49 @@ def duckdb_baseline(
 
 
 STEPS = {"ingest_hours": ingest_hours, "duckdb_baseline": duckdb_baseline}
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure_in_fresh_process(step: str, **args) -> dict:
+    """A step in a fresh process: its JSON result with seconds, CPU seconds and peak RSS."""
+    cpu_before = children_cpu_seconds()
+    out = subprocess.run(
+        [sys.executable, "-m", "tools.bench.measure", step, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"benchmark step {step} failed:\n{out.stderr[-3000:]}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["cpu_seconds"] = round(children_cpu_seconds() - cpu_before, 1)
+    return result
+
+
+def run_tree_peak_rss(command: list[str], env: dict) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MB) of a command and all its
+    children (RSS sampled)."""
+    cpu_before = children_cpu_seconds()
+    began = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    parent = psutil.Process(process.pid)
+    peak = 0
+    while process.poll() is None:
+        try:
+            tree = [parent, *parent.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    output = process.stdout.read().decode(errors="replace")
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{output[-3000:]}")
+    return time.perf_counter() - began, children_cpu_seconds() - cpu_before, peak / 2**20
+
 
 if __name__ == "__main__":
     step, args = sys.argv[1], json.loads(sys.argv[2])

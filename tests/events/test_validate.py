@@ -4,12 +4,12 @@ import json
 
 import pytest
 
-from platform_assets.events.envelope import (
+from platform_assets.events.line_batch import LineBatch
+from platform_assets.events.validate import (
     ALL_REASONS,
     MIN_CREATED_AT_MS,
     validate_lines,
 )
-from platform_assets.events.line_batch import LineBatch
 
 ARRIVAL_END_MS = 1_735_725_600_000  # 2025-01-01T10:00Z + 1 h
 MAX_MS = ARRIVAL_END_MS + 24 * 3_600_000
