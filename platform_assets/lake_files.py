@@ -18,7 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from platform_assets.lake_manifests import MANIFEST_PREFIX, committed_files
 from resources.storage import StorageResource, StoredObject
 
+# The events lake's public paths that readers in other domains need (storage contract).
 LAKE_PREFIX = "lake/events/"
+QUARANTINE_PREFIX = "quarantine/events/"
+ROLLUP_PREFIX = "rollups/events/"
 _READ_THREADS = 16  # manifests are small: on S3 one GET each, latency-bound
 
 
@@ -27,6 +30,11 @@ def _committed(storage: StorageResource, key: str) -> list[str]:
         return committed_files(json.loads(storage.read_bytes(key)))
     except FileNotFoundError:  # removed since listed
         return []
+
+
+def rollup_date_prefix(date: str) -> str:
+    """The prefix of one event date's rollups (written by the ingest with each arrival hour)."""
+    return f"{ROLLUP_PREFIX}event_date={date}/"
 
 
 def committed_lake_keys(storage: StorageResource) -> set[str]:

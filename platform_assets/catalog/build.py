@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from platform_assets.catalog.connection import connect, quote_identifier, sql_literal
-from platform_assets.catalog.discover import LAKE_PREFIX, FileDataset, Inventory, discover
+from platform_assets.catalog.discover import FileDataset, Inventory, discover
 from platform_assets.catalog.infer import (
     CATALOG_FORMAT,
     cached_structures,
@@ -34,6 +34,7 @@ from platform_assets.catalog.views import (
     event_type_view,
     events_view,
 )
+from platform_assets.lake_files import LAKE_PREFIX
 from resources.storage import StorageResource
 
 EVENTS_VIEW = "events"

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from platform_assets.lake_files import published_lake_files
 from resources.storage import StorageResource, StoredObject
 
-LAKE_PREFIX = "lake/events/"
 CUSTOMERS_PREFIX = "curated/customers/customers_parquet/"
 QUARANTINE_PREFIX = "quarantine/"
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import duckdb
 
 from platform_assets.catalog.connection import sql_literal
-from platform_assets.catalog.discover import LAKE_PREFIX
 from platform_assets.catalog.views import MANIFESTS_PREFIX
+from platform_assets.lake_files import LAKE_PREFIX
 from resources.storage import StorageResource
 
 # EXPLAIN shows a plan; DESCRIBE, SHOW, SUMMARIZE and PRAGMA show_tables parse as SELECT.

@@ -20,6 +20,7 @@ import json
 
 from platform_assets.catalog.connection import quote_identifier, sql_literal
 from platform_assets.catalog.discover import FORMATS, FileDataset
+from platform_assets.lake_manifests import MANIFEST_PREFIX
 
 LAKE_HIVE_TYPES = "{'event_type': VARCHAR, 'event_date': DATE, 'event_hour': INTEGER}"
 # Per-type views: envelope columns first, attribute columns after, raw JSON last.
@@ -28,7 +29,7 @@ TYPE_VIEW_TRAILING = ["attributes", "meta", "source_key", "line_number"]
 _ATTRS = "__attributes"
 
 
-MANIFESTS_PREFIX = "state/events/manifests/"  # which files are committed (see lake_files.py)
+MANIFESTS_PREFIX = MANIFEST_PREFIX  # which files are committed (see lake_files.py)
 MANIFESTS = f"{MANIFESTS_PREFIX}*.json"
 # The manifest fields a view needs; a first-format manifest that is not complete has no
 # "planned" and commits nothing.

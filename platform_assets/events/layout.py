@@ -10,14 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
+from platform_assets.lake_files import LAKE_PREFIX, QUARANTINE_PREFIX
+from platform_assets.lake_manifests import MANIFEST_PREFIX
 from platform_assets.landing_hours import EVENTS_LANDING
 
 LANDING_PREFIX = EVENTS_LANDING.prefix
-LAKE_PREFIX = "lake/events/"
-QUARANTINE_PREFIX = "quarantine/events/"
 # The ingest's own bookkeeping lives outside lake/: a reader's `lake/events/**/*.parquet`
 # glob (DuckDB does not skip "_" folders) must only ever see event files.
-MANIFEST_PREFIX = "state/events/manifests/"
 ID_INDEX_PREFIX = "state/events/ids/"
 LANDING_SUFFIXES = EVENTS_LANDING.suffixes
 landing_hour_prefix = EVENTS_LANDING.hour_prefix

@@ -27,8 +27,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from platform_assets.events.layout import event_date, partition_file_stem
+from platform_assets.lake_files import rollup_date_prefix
 
-ROLLUP_PREFIX = "rollups/events/"
 HOUR_MS = 3_600_000
 ROLLUP_SCHEMA = pa.schema(
     [
@@ -39,10 +39,6 @@ ROLLUP_SCHEMA = pa.schema(
         ("late_events", pa.int64()),  # on hour rows; 0 on user rows
     ]
 )
-
-
-def rollup_date_prefix(date: str) -> str:
-    return f"{ROLLUP_PREFIX}event_date={date}/"
 
 
 def rollup_key(date: str, arrival_hour: datetime) -> str:

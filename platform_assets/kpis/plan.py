@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 import pyarrow.fs as pafs
 
-from platform_assets.events.layout import LAKE_PREFIX, MANIFEST_PREFIX, QUARANTINE_PREFIX
-from platform_assets.events.rollups import rollup_date_prefix
+from platform_assets.lake_files import LAKE_PREFIX, QUARANTINE_PREFIX, rollup_date_prefix
+from platform_assets.lake_manifests import MANIFEST_PREFIX
 from resources.storage import StorageResource
 
 LIST_THREADS = 16

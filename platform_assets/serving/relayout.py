@@ -22,10 +22,10 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from platform_assets.lake_files import LAKE_PREFIX
 from platform_assets.serving.layout import file_key, user_bucket
 from resources.storage import StorageResource
 
-LAKE_PREFIX = "lake/events/"
 DATE_MANIFEST_PREFIX = "state/events_by_user/dates/"
 ROW_GROUP_ROWS = 2048  # ~0.3 MB of JSON text: a user's lookup reads one, rarely two
 SPILL_BATCH_ROWS = 100_000
