@@ -153,7 +153,7 @@ def test_dbt_manifest_step_builds_the_manifest(tmp_path):
     assert "[ -f dbt/dbt_project.yml ]" in step  # the image builds before the project exists
     if not (ROOT / "dbt" / "dbt_project.yml").exists():
         return
-    command = shlex.split(re.search(r"then (dbt parse[^;]*);", step).group(1))
+    command = shlex.split(re.search(r"then\s+(dbt parse[^;]*);", step).group(1))
     shutil.copytree(ROOT / "dbt", tmp_path / "dbt", ignore=shutil.ignore_patterns("target", "logs"))
     bin_dir = Path(sys.executable).parent
     done = subprocess.run(
