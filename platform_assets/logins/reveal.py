@@ -48,9 +48,13 @@ def reveal(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sluice-reveal-login", description=__doc__.split("\n")[0])
     which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--message-id")
-    which.add_argument("--user-id")
-    parser.add_argument("--postgres-url", default=os.environ.get("SLUICE_POSTGRES_URL"))
+    which.add_argument("--message-id", help="reveal the device id of this one message")
+    which.add_argument("--user-id", help="reveal the device ids of every login of this user")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("SLUICE_POSTGRES_URL"),
+        help="app database holding user_logins (default: $SLUICE_POSTGRES_URL)",
+    )
     args = parser.parse_args(argv)
     if not args.postgres_url:
         parser.error("no database: pass --postgres-url or set SLUICE_POSTGRES_URL")

@@ -286,9 +286,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--types", type=int, default=300, help="number of event types (long-tailed frequency)"
     )
-    p.add_argument("--files-per-hour", type=int, default=4)
+    p.add_argument(
+        "--files-per-hour", type=int, default=4, help="landing files per arrival hour (default 4)"
+    )
     p.add_argument("--gzip", action="store_true", help="write .jsonl.gz instead of .jsonl")
-    p.add_argument("--malformed-rate", type=float, default=0.02)
+    p.add_argument(
+        "--malformed-rate",
+        type=float,
+        default=0.02,
+        help="share of malformed records, every kind in turn (default 0.02)",
+    )
     p.add_argument(
         "--late-rate",
         type=float,
@@ -304,7 +311,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--crlf-rate", type=float, default=0.2, help="share of files with CRLF line endings"
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="random seed: same seed, same files")
     p.add_argument(
         "--users",
         type=int,

@@ -10,9 +10,17 @@ DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="sluice-api", description=__doc__)
-    parser.add_argument("--host", default=DEFAULT_HOST)
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
-    parser.add_argument("--log-level", default="info")
+    parser.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})"
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default {DEFAULT_PORT})"
+    )
+    parser.add_argument(
+        "--log-level",
+        default="info",
+        help="uvicorn's log level (default info; tokens never logged)",
+    )
     parser.add_argument(
         "--workers", type=int, default=1, help="uvicorn worker processes (one per core)"
     )
