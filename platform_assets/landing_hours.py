@@ -53,6 +53,10 @@ class HourlyLanding:
         """The arrival hour of a landing FILE (readable suffix, hour layout), else None."""
         return self.hour_of_key(key) if self.is_readable(key) else None
 
+    def corrupt_files_prefix(self, hour: datetime) -> str:
+        """Where the raw bytes of an arrival hour's corrupt landing files are kept."""
+        return f"{self.quarantine_hour_prefix(hour)}corrupt_files/"
+
     def quarantine_hour_prefix(self, hour: datetime) -> str:
         """Where an arrival hour's rejected records go; the file name is the dataset's own."""
         hour = hour.astimezone(UTC)

@@ -11,24 +11,20 @@ is quarantined whole as ``corrupt_file``. A UTF-8 byte order mark opening a file
 
 from __future__ import annotations
 
-import gzip
-import shutil
-import tempfile
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
+from platform_assets.compressed_files import CORRUPT_FILE, CorruptFileError, verified_stream
 from platform_assets.events.layout import LANDING_SUFFIXES, landing_hour_prefix
 from platform_assets.events.line_batch import LineBatch
 from platform_assets.events.validate import Rejection
 from resources.storage import StorageResource
 
 UNREADABLE_FILE = "unreadable_file"
-CORRUPT_FILE = "corrupt_file"
 BOM = b"\xef\xbb\xbf"
 # Bytes of line text a batch holds at most (besides DEFAULT_BATCH_SIZE lines), so memory is
 # bounded in bytes whatever the record size; a batch peaks at several times its bytes, and
@@ -48,30 +44,6 @@ def landing_keys(storage: StorageResource, arrival_hour: datetime) -> list[tuple
     ]
 
 
-class CorruptFileError(ValueError):
-    """A compressed landing file does not decompress to its end."""
-
-
-@contextmanager
-def _verified_stream(storage: StorageResource, key: str, workdir: Path | None):
-    """The key's bytes to read: a ``.gz`` is first decompressed whole to a local file (so a
-    damaged one is known before any of its lines counts), plain files are streamed."""
-    if not key.endswith(".gz"):
-        with storage.open_read(key) as stream:
-            yield stream
-        return
-    with tempfile.NamedTemporaryFile(dir=workdir, prefix="landing-", suffix=".jsonl") as local:
-        try:
-            with storage.backend.open_read(key) as raw:
-                with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-                    shutil.copyfileobj(unzipped, local, READ_BLOCK_BYTES)
-        except (EOFError, zlib.error, gzip.BadGzipFile) as err:
-            raise CorruptFileError(f"{key}: {type(err).__name__}: {err}") from None
-        local.flush()
-        with open(local.name, "rb") as stream:
-            yield stream
-
-
 def file_blocks(
     storage: StorageResource,
     key: str,
@@ -84,7 +56,7 @@ def file_blocks(
     whitespace are blank: they are not records, but they keep the numbering true."""
     number = 0  # physical lines seen before this block
     carry: list[bytes] = []  # the start of the line the next blocks complete
-    with _verified_stream(storage, key, workdir) as stream:
+    with verified_stream(storage, key, workdir) as stream:
         read = getattr(stream, "read1", stream.read)
         first = True
         while True:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from platform_assets.lake_files import LAKE_PREFIX, QUARANTINE_PREFIX
+from platform_assets.lake_files import LAKE_PREFIX
 from platform_assets.lake_manifests import MANIFEST_PREFIX
 from platform_assets.landing_hours import EVENTS_LANDING
 
@@ -73,9 +73,4 @@ def hour_from_epoch_hours(epoch_hours: int) -> datetime:
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(hours=epoch_hours)
 
 
-def corrupt_files_prefix(arrival_hour: datetime) -> str:
-    """Where the raw bytes of the hour's corrupt landing files are kept (see landing_reader)."""
-    return (
-        f"{QUARANTINE_PREFIX}ingest_date={arrival_hour:%Y-%m-%d}/ingest_hour={arrival_hour:%H}/"
-        "corrupt_files/"
-    )
+corrupt_files_prefix = EVENTS_LANDING.corrupt_files_prefix

@@ -10,12 +10,12 @@ commit: a run whose lease was taken over stops rather than publish over its succ
 from __future__ import annotations
 
 import os
-import shutil
 import time
 import uuid
 
 import pyarrow as pa
 
+from platform_assets.compressed_files import keep_raw_copies
 from platform_assets.events.lake_writer import write_lake_files
 from platform_assets.events.layout import (
     LAKE_PREFIX,
@@ -77,7 +77,7 @@ def publish_hour(
 
     q_key = quarantine_key(arrival_hour)
     stats.quarantined = quarantine.rows
-    _keep_corrupt_files(storage, arrival_hour, stats.corrupt_files)
+    keep_raw_copies(storage, corrupt_files_prefix(arrival_hour), stats.corrupt_files)
     if quarantine.close():
         stats.quarantine_bytes_written = quarantine.path.stat().st_size
         stats.bytes_written += stats.quarantine_bytes_written
@@ -116,20 +116,6 @@ def publish_hour(
             f"valid {stats.valid}, quarantined {stats.quarantined}"
         )
     return stats
-
-
-def _keep_corrupt_files(storage: StorageResource, arrival_hour, corrupt: list[str]) -> None:
-    """A raw copy of each corrupt landing file under the hour's quarantine; copies kept by an
-    earlier run of files that now read fine are removed."""
-    prefix = corrupt_files_prefix(arrival_hour)
-    copies = {f"{prefix}{key.rsplit('/', 1)[-1]}": key for key in corrupt}
-    for obj in storage.list_objects(prefix):
-        if obj.key not in copies:
-            storage.delete(obj.key)
-    for copy_key, landing_key in copies.items():
-        with storage.backend.open_read(landing_key) as raw, storage.staged_file(copy_key) as path:
-            with open(path, "wb") as out:
-                shutil.copyfileobj(raw, out, 1 << 20)
 
 
 def _publish_cells(storage, prepared: PreparedHour, decision, keys: dict, rollup=None) -> None:

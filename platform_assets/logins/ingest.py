@@ -10,9 +10,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 
+from platform_assets.compressed_files import (
+    CORRUPT_FILE,
+    CorruptFileError,
+    keep_raw_copies,
+    verified_stream,
+)
+from platform_assets.landing_hours import LOGINS_LANDING
 from platform_assets.logins.layout import hour_prefix, is_readable, quarantine_key
 from platform_assets.logins.load import UserLoginsLoad
-from platform_assets.logins.messages import read_login_file
+from platform_assets.logins.messages import LoginMessage, derived_message_id, read_login_file
 from platform_assets.logins.pii import protect
 from platform_assets.logins.quarantine import QuarantineFile
 from platform_assets.logins.validate import QuarantinedLogin, validate_messages
@@ -23,7 +30,8 @@ CHUNK_SIZE = 20_000
 
 
 class LoginFileError(RuntimeError):
-    """A landing file could not be read at all (truncated gzip, storage error); names the key."""
+    """A landing file could not be read at all (a storage error); names the key. A damaged
+    .gz is not this: it is quarantined whole as corrupt_file and the hour loads."""
 
 
 @dataclass
@@ -37,6 +45,7 @@ class HourResult:
     reasons: Counter = field(default_factory=Counter)
     inserted: int = 0
     quarantine_key: str | None = None
+    corrupt_files: list[str] = field(default_factory=list)
 
 
 def _chunks(iterator, size: int) -> Iterator[list]:
@@ -70,8 +79,16 @@ def _hour_messages(objects, storage, result: HourResult, progress, log) -> Itera
             continue
         result.files += 1
         try:
-            with storage.open_read(obj.key) as stream:
+            with verified_stream(storage, obj.key) as stream:
                 yield from _counted(read_login_file(obj.key, stream), progress)
+        except CorruptFileError as err:
+            # A damaged .gz contributes no message: one quarantined record stands for it,
+            # and its raw bytes are kept (keep_raw_copies) until a good file replaces it.
+            result.corrupt_files.append(obj.key)
+            log(f"{err}: quarantined whole as {CORRUPT_FILE}")
+            yield LoginMessage(
+                derived_message_id(obj.key, 0), str(err), obj.key, 0, problem=CORRUPT_FILE
+            )
         except (OSError, EOFError, zlib.error) as err:
             # Bad records are quarantined one by one; an unreadable file fails the hour
             # (and rolls it back) so it can be fixed and re-run, not silently skipped.
@@ -159,6 +176,7 @@ def ingest_hour(
         _ingest_chunks(chunks, load, quarantine, keys, hour, result, log)
         result.inserted = load.upsert()
         # Inside the transaction: if the quarantine cannot be written, no rows are committed.
+        keep_raw_copies(storage, LOGINS_LANDING.corrupt_files_prefix(hour), result.corrupt_files)
         if quarantine.publish(storage):
             result.quarantine_key = quarantine.key
     return result

@@ -99,18 +99,17 @@ def test_dropped_files_load_by_hour_with_stable_ids(login_resources, sample_data
     assert again["inserted"] == 0 and table_rows(login_resources["postgres"].url) == before
 
 
-def test_unreadable_file_fails_the_hour_naming_it(login_resources):
+def test_a_truncated_gzip_is_quarantined_whole_and_the_hour_goes_on(login_resources):
     import gzip
 
-    import pytest
-
-    from platform_assets.logins.ingest import LoginFileError, ingest_hour
+    from platform_assets.logins.ingest import ingest_hour
     from platform_assets.logins.layout import hour_of_key
 
     key = "landing/logins/2025/03/02/00/broken.jsonl.gz"
     login_resources["storage"].put_bytes(key, gzip.compress(b'{"a": 1}\n' * 1000)[:50])
-    with pytest.raises(LoginFileError, match="broken.jsonl.gz: cannot read login file"):
-        ingest_hour(hour_of_key(key), login_resources["storage"],
-                    login_resources["postgres"].connection,
-                    login_resources["pii_keys"].get_keys())  # fmt: skip
+    result = ingest_hour(hour_of_key(key), login_resources["storage"],
+                         login_resources["postgres"].connection,
+                         login_resources["pii_keys"].get_keys())  # fmt: skip
+    assert (result.read, result.quarantined, result.corrupt_files) == (1, 1, [key])
+    assert result.reasons == {"corrupt_file": 1}
     assert table_rows(login_resources["postgres"].url) == []

@@ -124,3 +124,32 @@ def test_a_row_postgres_refuses_is_isolated_and_named(postgres, clean_postgres):
         (HOUR_KEY + "c.jsonl", 7, "postgres:22000"),  # psycopg refuses NUL itself: class 22
     ]
     assert len(loaded_users(clean_postgres)) == 7
+
+
+def test_a_corrupt_gzip_contributes_nothing_is_quarantined_whole_and_a_fixed_file_loads(
+    storage, postgres, clean_postgres, pii_keys
+):
+    import gzip
+
+    storage.put_bytes(HOUR_KEY + "a.jsonl", (json.dumps(body("alice")) + "\n").encode())
+    good = gzip.compress("\n".join(json.dumps(body(u)) for u in ("bob", "carol")).encode())
+    damaged = bytearray(good)
+    damaged[-8] ^= 0xFF  # the CRC no longer matches: every byte before it still decodes
+    storage.put_bytes(HOUR_KEY + "b.jsonl.gz", bytes(damaged))
+
+    result = load_hour(storage, postgres, pii_keys)
+    assert result.success
+    assert loaded_users(postgres.url) == ["alice"]  # nothing of the damaged file
+    assert quarantine(storage) == [(HOUR_KEY + "b.jsonl.gz", 0, ("corrupt_file",))]
+    copy = "quarantine/logins/ingest_date=2025-03-01/ingest_hour=09/corrupt_files/b.jsonl.gz"
+    with storage.backend.open_read(copy) as raw:  # the raw bytes are kept, as they arrived
+        assert raw.read() == bytes(damaged)
+
+    storage.put_bytes(HOUR_KEY + "b.jsonl.gz", good)  # the producer re-sends the file
+    assert load_hour(storage, postgres, pii_keys).success
+    assert loaded_users(postgres.url) == ["alice", "bob", "carol"]
+    assert not list(
+        storage.list_objects(
+            "quarantine/logins/ingest_date=2025-03-01/ingest_hour=09/corrupt_files/"
+        )
+    )
