@@ -25,7 +25,7 @@ from pydantic import Field
 
 from platform_assets.events.ingest import DEFAULT_BATCH_SIZE, ingest_hours
 from platform_assets.events.lake_writer import LAKE_SCHEMA, PARTITION_SCHEMA
-from platform_assets.events.layout import LAKE_PREFIX, LANDING_PREFIX, QUARANTINE_PREFIX
+from platform_assets.events.layout import LAKE_PREFIX, LANDING_PREFIX
 from platform_assets.events.metadata import (
     combine,
     event_dates_written,
@@ -36,6 +36,7 @@ from platform_assets.events.metadata import (
 from platform_assets.events.partitions import arrival_hours
 from platform_assets.events.quarantine_writer import QUARANTINE_SCHEMA
 from platform_assets.ingest_metadata_values import column_schema, ingest_metadata
+from platform_assets.lake_files import QUARANTINE_PREFIX
 from platform_assets.progress import ProgressLog
 from resources.storage import StorageResource
 
