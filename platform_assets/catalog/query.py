@@ -36,6 +36,7 @@ from platform_assets.catalog.read_only import (
     describe_refusal,
     lock_to_lake,
 )
+from platform_assets.duckdb_storage import DuckDBStorageError
 from resources.storage import StorageAccessError, StorageConfigError, StorageResource
 
 RESULTS_PREFIX = "query_results/"
@@ -181,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         QueryError,
         CatalogConfigError,
         CatalogBuildError,
+        DuckDBStorageError,
         StorageConfigError,
         StorageAccessError,
     ) as err:

@@ -14,13 +14,12 @@ TEMPORARY secret (connection memory only).
 
 from __future__ import annotations
 
-import importlib.resources
 import os
 from pathlib import Path
-from urllib.parse import urlparse
 
 import duckdb
 
+from platform_assets.duckdb_storage import read_storage, sql_literal, wheel_extension
 from resources.project_paths import SLUICE_DIR
 
 APP_DATABASE = "app_db"  # the attached Postgres, as models and sources name it
@@ -31,25 +30,10 @@ class MartsSessionError(RuntimeError):
     """The marts' DuckDB session cannot reach what it needs; the message says what and why."""
 
 
-def sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _wheel_extension(package: str, file_name: str) -> Path:
-    version = duckdb.__version__
-    path = Path(str(importlib.resources.files(package))) / "extensions" / f"v{version}" / file_name
-    if not path.is_file():
-        raise MartsSessionError(
-            f"DuckDB extension {path} is missing: install the {package.replace('_', '-')} wheel "
-            f"matching duckdb {version}"
-        )
-    return path
-
-
 def _postgres_extension() -> Path:
     """The postgres wheel's file under the name DuckDB derives its entry point from
     (``postgres_scanner``): a symlink in .sluice/, made once."""
-    source = _wheel_extension("duckdb_extension_postgres", "postgres.duckdb_extension")
+    source = wheel_extension("duckdb_extension_postgres", "postgres.duckdb_extension")
     directory = SLUICE_DIR / "duckdb_extensions" / f"v{duckdb.__version__}"
     link = directory / "postgres_scanner.duckdb_extension"
     if not link.exists() or link.resolve() != source.resolve():
@@ -75,35 +59,6 @@ def libpq_url(url: str | None) -> str:
     )
 
 
-def _s3_secret_sql(bucket: str, endpoint_url: str | None) -> str:
-    import boto3
-
-    credentials = boto3.Session().get_credentials()
-    if credentials is None:
-        raise MartsSessionError(
-            f"no AWS credentials found for s3://{bucket} (environment, ~/.aws, role)"
-        )
-    frozen = credentials.get_frozen_credentials()
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    options = [
-        "TYPE s3",
-        f"KEY_ID {sql_literal(frozen.access_key)}",
-        f"SECRET {sql_literal(frozen.secret_key)}",
-        f"REGION {sql_literal(region)}",
-        f"SCOPE {sql_literal(f's3://{bucket}')}",
-    ]
-    if frozen.token:
-        options.append(f"SESSION_TOKEN {sql_literal(frozen.token)}")
-    if endpoint_url:
-        parsed = urlparse(endpoint_url)
-        options += [
-            f"ENDPOINT {sql_literal(parsed.netloc or parsed.path)}",
-            "URL_STYLE 'path'",
-            f"USE_SSL {'true' if parsed.scheme != 'http' else 'false'}",
-        ]
-    return f"CREATE OR REPLACE TEMPORARY SECRET sluice_storage ({', '.join(options)})"
-
-
 def configure(
     con: duckdb.DuckDBPyConnection,
     storage_url: str | None = None,
@@ -117,11 +72,8 @@ def configure(
     con.execute("SET autoload_known_extensions = false")
     con.execute("SET TimeZone = 'UTC'")  # event dates are UTC dates
     storage_url = storage_url or os.environ.get("SLUICE_STORAGE_URL", "")
-    if storage_url.startswith("s3://"):
-        httpfs = _wheel_extension("duckdb_extension_httpfs", "httpfs.duckdb_extension")
-        con.execute(f"LOAD {sql_literal(str(httpfs))}")
-        endpoint = s3_endpoint_url or os.environ.get("SLUICE_S3_ENDPOINT_URL") or None
-        con.execute(_s3_secret_sql(urlparse(storage_url).netloc, endpoint))
+    endpoint = s3_endpoint_url or os.environ.get("SLUICE_S3_ENDPOINT_URL") or None
+    read_storage(con, storage_url, endpoint)
     if attach_postgres:
         con.execute(f"LOAD {sql_literal(str(_postgres_extension()))}")
         con.execute(
