@@ -81,6 +81,19 @@ def measure_in_fresh_process(step: str, **args) -> dict:
     return result
 
 
+def peak_rss_mb() -> float:
+    """This process image's peak RSS. VmHWM, not ru_maxrss: Linux carries the forked copy of
+    the parent's memory into ru_maxrss across exec, so a big parent would inflate it."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def run_tree_peak_rss(command: list[str], env: dict) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds (user + system) and peak RSS (MB) of a command and all its
     children (RSS sampled)."""
@@ -107,5 +120,5 @@ if __name__ == "__main__":
     began = time.perf_counter()
     result = STEPS[step](**args)
     result["seconds"] = round(time.perf_counter() - began, 3)
-    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
