@@ -34,10 +34,8 @@ def progress_interval() -> float:
     return seconds
 
 
-class ProgressLog:
-    """Counts records and files for a run of one or more parts (hours or files) and logs
-    ``<what>: hour 3 of 24 (2025-01-01 02:00): 4 of 10 files, 120,000 records in this hour,
-    1,560,000 in the run, 85,000 records/s`` when the interval has passed."""
+class _IntervalLog:
+    """What both progress reporters share: where lines go, what they name, how often."""
 
     def __init__(
         self,
@@ -51,6 +49,15 @@ class ProgressLog:
         self.interval = progress_interval() if interval is None else interval
         self.clock = clock
         self.started = self.last = clock()
+
+
+class ProgressLog(_IntervalLog):
+    """Counts records and files for a run of one or more parts (hours or files) and logs
+    ``<what>: hour 3 of 24 (2025-01-01 02:00): 4 of 10 files, 120,000 records in this hour,
+    1,560,000 in the run, 85,000 records/s`` when the interval has passed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.part = ""
         self.files_done = 0
         self.files_total = 0
@@ -86,24 +93,14 @@ class ProgressLog:
         )
 
 
-class StageProgress:
+class StageProgress(_IntervalLog):
     """Progress for work done in a few long calls (a pandas read, a validation, a COPY), where
     there is no batch loop to report from: ``stage()`` names what is running (a line when the
     interval has passed since the last one), and a background thread repeats the current
     stage every interval while it runs. Use as a context manager."""
 
-    def __init__(
-        self,
-        log: Callable[[str], None],
-        what: str,
-        interval: float | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ):
-        self.log = log
-        self.what = what
-        self.interval = progress_interval() if interval is None else interval
-        self.clock = clock
-        self.started = self.last = clock()
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.current = "starting"
         self.records = 0
         self._lock = threading.Lock()
