@@ -2,8 +2,6 @@ import gzip
 import json
 from datetime import UTC, datetime
 
-import pytest
-
 from resources.storage import StorageResource
 
 HOUR_MS = 3_600_000
@@ -37,18 +35,3 @@ def land(
         body = gzip.compress(body)
     storage.put_bytes(key, body)
     return key
-
-
-@pytest.fixture(params=["local", "s3"])
-def storage(request, tmp_path):
-    """The same tests against a local directory and against S3 served by moto."""
-    if request.param == "local":
-        return StorageResource(url=str(tmp_path / "storage"))
-    endpoint = request.getfixturevalue("moto_endpoint")
-    bucket = request.getfixturevalue("s3_bucket")
-    return StorageResource(url=f"s3://{bucket}/sluice", s3_endpoint_url=endpoint)
-
-
-@pytest.fixture
-def local_storage(tmp_path):
-    return StorageResource(url=str(tmp_path / "storage"))

@@ -38,18 +38,3 @@ def api(served_lake, serving_postgres):
     with ServedApp(create_app(served_lake[0], serving_postgres, TOKENS)) as served:
         with httpx.Client(base_url=served.url, timeout=30) as client:
             yield client
-
-
-@pytest.fixture(params=["local", "s3"])
-def storage(request, tmp_path):
-    """The same tests against a local directory and against S3 served by moto."""
-    if request.param == "local":
-        return StorageResource(url=str(tmp_path / "storage"))
-    endpoint = request.getfixturevalue("moto_endpoint")
-    bucket = request.getfixturevalue("s3_bucket")
-    return StorageResource(url=f"s3://{bucket}/sluice", s3_endpoint_url=endpoint)
-
-
-@pytest.fixture
-def local_storage(tmp_path):
-    return StorageResource(url=str(tmp_path / "storage"))
