@@ -10,6 +10,7 @@ from dagster import materialize
 
 from platform_assets.customers.assets import customer_file
 from resources.storage import StorageResource
+from tests.fixtures.run_results import materialization_metadata  # noqa: F401 (re-export)
 
 
 def run_file(
@@ -25,14 +26,6 @@ def run_file(
         raise_on_error=raise_on_error,
         resources={"storage": storage},
     )
-
-
-def materialization_metadata(result) -> dict[str, dict]:
-    out = {}
-    for event in result.get_asset_materialization_events():
-        m = event.event_specific_data.materialization
-        out[m.asset_key.to_user_string()] = {k: v.value for k, v in m.metadata.items()}
-    return out
 
 
 def checks(result) -> dict[str, bool]:

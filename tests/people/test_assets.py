@@ -19,6 +19,7 @@ from platform_assets.people.quarantine import quarantine_key
 from resources.postgres import PostgresResource
 from resources.storage import StorageResource
 from sensors.people import PersonFilesCursor, person_files_sensor
+from tests.fixtures.run_results import materialization_metadata
 from tests.ingest_metadata_checks import assert_ingest_metadata
 from tests.people.person_files import (
     DIRTY_ROWS,
@@ -60,16 +61,6 @@ def run_file(
         raise_on_error=raise_on_error,
         resources={"storage": storage, "postgres": postgres},
     )
-
-
-def materialization_metadata(result):
-    materializations = [
-        e.event_specific_data.materialization for e in result.get_asset_materialization_events()
-    ]
-    return {
-        m.asset_key.to_user_string(): {k: v.value for k, v in m.metadata.items()}
-        for m in materializations
-    }
 
 
 def test_progress_names_each_stage(instance, storage, postgres, clean_postgres, monkeypatch):

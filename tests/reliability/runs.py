@@ -8,8 +8,8 @@ import psycopg
 import pyarrow.parquet as pq
 from dagster import materialize
 
-from platform_assets.customers.assets import customer_file
 from platform_assets.people.assets import person_file
+from tests.customers.runs import run_file
 
 
 def run_person_file(instance, storage, postgres, name: str, data: bytes | None = None):
@@ -26,29 +26,12 @@ def run_person_file(instance, storage, postgres, name: str, data: bytes | None =
 
 
 def run_customer_file(instance, storage, name: str, data: bytes | None = None):
-    if data is not None:
-        storage.put_bytes(f"landing/customers/{name}", data)
-    instance.add_dynamic_partitions("customer_files", [name])
-    return materialize(
-        [customer_file],
-        partition_key=name,
-        instance=instance,
-        raise_on_error=False,
-        resources={"storage": storage},
-    )
+    return run_file(instance, storage, name, data, raise_on_error=False)
 
 
 def failure_message(result) -> str:
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     return failure.event_specific_data.error.message
-
-
-def metadata(result) -> dict[str, dict]:
-    out = {}
-    for event in result.get_asset_materialization_events():
-        m = event.event_specific_data.materialization
-        out[m.asset_key.to_user_string()] = {k: v.value for k, v in m.metadata.items()}
-    return out
 
 
 def quarantined(storage, key: str) -> dict[int, list[str]]:

@@ -7,8 +7,9 @@ from platform_assets.people.load import load_persons
 from platform_assets.people.pipeline import validate_and_load
 from platform_assets.people.quarantine import quarantine_key
 from platform_assets.people.read_csv import read_person_csv_bytes
+from tests.fixtures.run_results import materialization_metadata as metadata
 from tests.people.person_files import HEADER, csv_bytes
-from tests.reliability.runs import failure_message, metadata, persons, quarantined, run_person_file
+from tests.reliability.runs import failure_message, persons, quarantined, run_person_file
 
 
 def test_nul_byte_in_a_name_quarantines_only_that_row(instance, storage, postgres, clean_postgres):
