@@ -10,10 +10,8 @@ from dagster import (
     Definitions,
     build_sensor_context,
     instance_for_test,
-    materialize,
 )
 
-from platform_assets.people.assets import person_file
 from platform_assets.people.definitions import people_defs
 from platform_assets.people.quarantine import quarantine_key
 from resources.postgres import PostgresResource
@@ -27,6 +25,7 @@ from tests.people.person_files import (
     dirty_file,
     missing_column_file,
 )
+from tests.people.runs import run_file
 
 
 @pytest.fixture
@@ -46,21 +45,6 @@ def persistent_instance():
     # the daemon's is; DagsterInstance.ephemeral() has none.
     with instance_for_test() as inst:
         yield inst
-
-
-def run_file(
-    instance, storage, postgres, name: str, data: bytes | None = None, raise_on_error=True
-):
-    if data is not None:
-        storage.put_bytes(f"landing/persons/{name}", data)
-    instance.add_dynamic_partitions("person_files", [name])
-    return materialize(
-        [person_file],
-        partition_key=name,
-        instance=instance,
-        raise_on_error=raise_on_error,
-        resources={"storage": storage, "postgres": postgres},
-    )
 
 
 def test_progress_names_each_stage(instance, storage, postgres, clean_postgres, monkeypatch):

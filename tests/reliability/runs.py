@@ -6,27 +6,17 @@ import io
 
 import psycopg
 import pyarrow.parquet as pq
-from dagster import materialize
 
-from platform_assets.people.assets import person_file
-from tests.customers.runs import run_file
+from tests.customers.runs import run_file as run_customer
+from tests.people.runs import run_file as run_person
 
 
 def run_person_file(instance, storage, postgres, name: str, data: bytes | None = None):
-    if data is not None:
-        storage.put_bytes(f"landing/persons/{name}", data)
-    instance.add_dynamic_partitions("person_files", [name])
-    return materialize(
-        [person_file],
-        partition_key=name,
-        instance=instance,
-        raise_on_error=False,
-        resources={"storage": storage, "postgres": postgres},
-    )
+    return run_person(instance, storage, postgres, name, data, raise_on_error=False)
 
 
 def run_customer_file(instance, storage, name: str, data: bytes | None = None):
-    return run_file(instance, storage, name, data, raise_on_error=False)
+    return run_customer(instance, storage, name, data, raise_on_error=False)
 
 
 def failure_message(result) -> str:
