@@ -18,6 +18,7 @@ import duckdb
 
 from resources.project_paths import SLUICE_DIR
 from resources.storage import StorageResource
+from tools.events_backfill import day_backfill_command
 from tools.generate.events import generate_events
 
 DEMO_DIR = SLUICE_DIR / "demo"
@@ -44,19 +45,7 @@ def main() -> int:
     )
 
     _section("2. one single-run backfill of 24 hourly partitions")
-    command = [
-        sys.executable,
-        "-m",
-        "dagster",
-        "asset",
-        "materialize",
-        "-m",
-        "platform_assets.definitions",
-        "--select",
-        "events_lake,quarantined_events",
-        "--partition-range",
-        f"{DAY}-00:00...{DAY}-23:00",
-    ]
+    command = day_backfill_command(DAY)
     print("$", " ".join(command[1:]))
     env = {**os.environ, "DAGSTER_HOME": str(home), "SLUICE_STORAGE_URL": str(storage_dir)}
     started = time.perf_counter()

@@ -26,6 +26,7 @@ import duckdb
 from resources.storage import StorageResource
 from tools.bench.bench_big_records import big_records_hour, big_records_markdown
 from tools.bench.measure import measure_in_fresh_process, run_tree_peak_rss
+from tools.events_backfill import day_backfill_command
 from tools.generate.events import generate_events
 
 DAY_EVENTS = int(os.environ.get("SLUICE_BENCH_DAY_EVENTS", 1_000_000))
@@ -47,19 +48,7 @@ def _range_run(workdir: Path, storage_dir: Path) -> dict:
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text("")
     env = {**os.environ, "DAGSTER_HOME": str(home), "SLUICE_STORAGE_URL": str(storage_dir)}
-    command = [
-        sys.executable,
-        "-m",
-        "dagster",
-        "asset",
-        "materialize",
-        "-m",
-        "platform_assets.definitions",
-        "--select",
-        "events_lake,quarantined_events",
-        "--partition-range",
-        f"{DAY}-00:00...{DAY}-23:00",
-    ]
+    command = day_backfill_command(DAY)
     seconds, cpu_seconds, peak = run_tree_peak_rss(command, env)
     files = sum(1 for _ in (storage_dir / "lake" / "events").glob("event_type=*/*/*/*.parquet"))
     return {
