@@ -128,7 +128,10 @@ def test_a_late_event_refreshes_exactly_its_own_date(marts_world):
     ).asset_materialization.metadata
     assert metadata["event_dates"].value == ["2025-01-02"]
 
-    result = marts_event_dates_sensor(build_sensor_context(instance=instance, cursor=str(cursor)))
+    context = build_sensor_context(
+        instance=instance, cursor=str(cursor), resources={"storage": marts_world.storage}
+    )
+    result = marts_event_dates_sensor(context)
     assert [request.partition_key for request in result.run_requests] == ["2025-01-02"]
     run_event_marts(marts_world, "2025-01-02", "2025-01-02")
 
