@@ -135,12 +135,6 @@ def _counted(messages, progress, every: int = 5000) -> Iterator:
         progress.add(count % every)
 
 
-def _stage_and_merge(load: UserLoginsLoad, table: pa.Table):
-    refused = load.stage_table(table)
-    load.merge()
-    return refused
-
-
 def _record(chunk, validated, refused, quarantine, result: HourResult, log) -> None:
     rejected = validated.quarantined + _refused_logins(chunk, refused, log)
     quarantine.add(rejected)
@@ -167,7 +161,7 @@ def _ingest_chunks(chunks, load, quarantine, keys, hour, result: HourResult, log
             table = _staging_table(validated, protector.result(), keys, hour)
             if loading is not None:
                 _record(*loading[1:], loading[0].result(), quarantine, result, log)
-            loading = (loader.submit(_stage_and_merge, load, table), chunk, validated)
+            loading = (loader.submit(load.insert_new, table), chunk, validated)
 
         for chunk in chunks:
             validated = validate_messages(chunk)
