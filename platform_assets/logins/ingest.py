@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
+from itertools import chain, islice
 
 import pyarrow as pa
 
@@ -22,7 +22,7 @@ from platform_assets.landing_hours import LOGINS_LANDING
 from platform_assets.logins.layout import hour_prefix, is_readable, quarantine_key
 from platform_assets.logins.load import UserLoginsLoad
 from platform_assets.logins.messages import LoginMessage, derived_message_id, read_login_file
-from platform_assets.logins.protect_worker import ProtectWorker
+from platform_assets.logins.protect_worker import InProcessProtector, ProtectWorker
 from platform_assets.logins.quarantine import QuarantineFile
 from platform_assets.logins.validate import QuarantinedLogin, validate_messages
 from platform_assets.progress import ProgressLog
@@ -144,15 +144,23 @@ def _record(chunk, validated, refused, quarantine, result: HourResult, log) -> N
     result.reasons.update(r for q in rejected for r in q.reasons)
 
 
-def _ingest_chunks(chunks, load, quarantine, keys, hour, result: HourResult, log) -> None:
+def _ingest_chunks(
+    chunks, chunk_size: int, load, quarantine, keys, hour, result: HourResult, log
+) -> None:
     """Three batches in flight, on three workers: this thread reads and validates batch k+1
     while the protect process masks and encrypts batch k and the loader thread has Postgres
     stage and merge batch k-1. One loader thread: the connection is used by one thread at a
     time and batches merge in file order. Each hand-off waits for the step before it, so at
     most three batches are held."""
+    chunks = iter(chunks)
+    first = next(chunks, None)
+    if first is None:
+        return
+    # Chunks are full but the last: a short first chunk is the hour's only batch.
+    protector_type = InProcessProtector if len(first) < chunk_size else ProtectWorker
     with (
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="login-merge") as loader,
-        ProtectWorker(keys.hmac_key, keys.encryption_key) as protector,
+        protector_type(keys.hmac_key, keys.encryption_key) as protector,
     ):
         protecting = loading = None
 
@@ -163,7 +171,7 @@ def _ingest_chunks(chunks, load, quarantine, keys, hour, result: HourResult, log
                 _record(*loading[1:], loading[0].result(), quarantine, result, log)
             loading = (loader.submit(load.insert_new, table), chunk, validated)
 
-        for chunk in chunks:
+        for chunk in chain([first], chunks):
             validated = validate_messages(chunk)
             if protecting is not None:
                 hand_over(*protecting)
@@ -211,7 +219,7 @@ def ingest_hour(
         load = UserLoginsLoad(conn)
         objects = list(storage.list_objects(hour_prefix(hour)))  # one hour's files
         chunks = _chunks(_hour_messages(objects, storage, result, progress, log), chunk_size)
-        _ingest_chunks(chunks, load, quarantine, keys, hour, result, log)
+        _ingest_chunks(chunks, chunk_size, load, quarantine, keys, hour, result, log)
         result.inserted = load.upsert()
         # Inside the transaction: if the quarantine cannot be written, no rows are committed.
         keep_raw_copies(storage, LOGINS_LANDING.corrupt_files_prefix(hour), result.corrupt_files)
