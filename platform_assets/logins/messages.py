@@ -13,17 +13,18 @@ import codecs
 import functools
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Optional
+from typing import IO, NamedTuple, Optional
 
 import orjson
 
 INVALID_UTF8 = "body:invalid_utf8"
 
 
-@dataclass(frozen=True, repr=False)
-class LoginMessage:
+class LoginMessage(NamedTuple):
+    """One message as read (a tuple: ~4x cheaper to make than a frozen dataclass, and as
+    immutable; the loader makes one per message)."""
+
     message_id: str
     body: str  # the original message text; holds PII, never log it
     source_key: str

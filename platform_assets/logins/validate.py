@@ -18,6 +18,7 @@ import functools
 import ipaddress
 import re
 from dataclasses import dataclass
+from itertools import repeat
 
 import orjson
 import pandas as pd
@@ -54,10 +55,11 @@ def text_column(values: list) -> pd.Series:
     other values (None, numbers, lists) as they are. A column of text and nulls only (the
     usual case) is held as Arrow-backed text, so the checks below run in Arrow, not once a
     value in Python; a column with another JSON type in it stays ``object``."""
+    types = set(map(type, values))
+    if types <= {str}:
+        return pd.Series(list(map(str.strip, values)), dtype="str")
     stripped = [v.strip() if type(v) is str else v for v in values]
-    if all(type(v) is str or v is None for v in stripped):
-        return pd.Series(stripped, dtype="str")
-    return pd.Series(stripped, dtype=object)
+    return pd.Series(stripped, dtype="str" if types <= {str, type(None)} else object)
 
 
 def _nulls_as_none(series: pd.Series) -> pd.Series:
@@ -198,7 +200,9 @@ def validate_messages(messages: list[LoginMessage]) -> ValidatedLogins:
         parsed_messages.append(message)
         bodies.append(body)
 
-    frame = pd.DataFrame({field: text_column([b.get(field) for b in bodies]) for field in FIELDS})
+    frame = pd.DataFrame(
+        {field: text_column(list(map(dict.get, bodies, repeat(field)))) for field in FIELDS}
+    )
     reasons = _reasons_by_row(frame) if len(frame) else {}
     good = [i for i in range(len(frame)) if i not in reasons] if reasons else range(len(frame))
     for index, row_reasons in sorted(reasons.items()):
