@@ -19,10 +19,12 @@ import pickle
 import struct
 import subprocess
 import sys
+from pathlib import Path
 
 from platform_assets.logins.pii import Encryptor, Masker
 
 _LENGTH = struct.Struct("!Q")
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
 class ProtectWorkerError(RuntimeError):
@@ -98,9 +100,12 @@ class ProtectWorker:
 
     def __init__(self, hmac_key: bytes, encryption_key: bytes):
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "platform_assets.logins.protect_worker"],
+            [sys.executable, "-m", __name__],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            # -m looks in the working directory first: the one holding this very package, so
+            # the child runs the parent's code whatever directory the parent runs in.
+            cwd=_PACKAGE_ROOT,
         )
         self._pending: str | None = None
         _send(self._proc.stdin, (hmac_key, encryption_key))
