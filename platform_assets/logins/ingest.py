@@ -51,8 +51,16 @@ class HourResult:
 
 
 def _chunks(iterator, size: int) -> Iterator[list]:
-    while chunk := list(islice(iterator, size)):
+    """Lists of ``size`` messages, but the first is a quarter of that: the protect process
+    and Postgres wait for the first batch, so a small one gets all three working sooner."""
+    chunk = list(islice(iterator, _first_size(size)))
+    while chunk:
         yield chunk
+        chunk = list(islice(iterator, size))
+
+
+def _first_size(size: int) -> int:
+    return max(1, size // 4)
 
 
 def _protect_request(valid) -> tuple[list, list, list]:
@@ -157,7 +165,8 @@ def _ingest_chunks(
     if first is None:
         return
     # Chunks are full but the last: a short first chunk is the hour's only batch.
-    protector_type = InProcessProtector if len(first) < chunk_size else ProtectWorker
+    single = len(first) < _first_size(chunk_size)
+    protector_type = InProcessProtector if single else ProtectWorker
     with (
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="login-merge") as loader,
         protector_type(keys.hmac_key, keys.encryption_key) as protector,
