@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import chain, islice
+from itertools import chain
 
 import pyarrow as pa
 
@@ -27,8 +27,11 @@ from platform_assets.logins.quarantine import QuarantineFile
 from platform_assets.logins.validate import QuarantinedLogin, validate_messages
 from platform_assets.progress import ProgressLog
 
-# Messages validated and staged together (bounded memory; spans files).
+# Messages validated and staged together (bounded memory; spans files). Three batches are
+# held at a time (validated, being masked, being copied), each of at most CHUNK_CHARS of body
+# text: SQS allows 256 KB a message, 20k of which would be 5 GB.
 CHUNK_SIZE = 20_000
+CHUNK_CHARS = 16_000_000
 
 
 class LoginFileError(RuntimeError):
@@ -50,17 +53,30 @@ class HourResult:
     corrupt_files: list[str] = field(default_factory=list)
 
 
-def _chunks(iterator, size: int) -> Iterator[list]:
-    """Lists of ``size`` messages, but the first is a quarter of that: the protect process
-    and Postgres wait for the first batch, so a small one gets all three working sooner."""
-    chunk = list(islice(iterator, _first_size(size)))
-    while chunk:
-        yield chunk
-        chunk = list(islice(iterator, size))
+class Batches:
+    """The hour's messages as lists of at most ``size`` messages and ``max_chars`` characters
+    of body text, so memory is bounded in bytes whatever the bodies' sizes. The first list
+    is a quarter of ``size``: the protect process and Postgres wait for it, so a small one
+    gets all three working sooner. ``exhausted`` tells when the messages have run out."""
 
+    def __init__(self, messages, size: int, max_chars: int = CHUNK_CHARS):
+        self._messages, self._size, self._max_chars = messages, size, max_chars
+        self.exhausted = False
 
-def _first_size(size: int) -> int:
-    return max(1, size // 4)
+    def __iter__(self) -> Iterator[list]:
+        limit = max(1, self._size // 4)
+        while not self.exhausted:
+            chunk, chars = [], 0
+            for message in self._messages:
+                chunk.append(message)
+                chars += len(message.body)
+                if len(chunk) >= limit or chars >= self._max_chars:
+                    break
+            else:
+                self.exhausted = True
+            if chunk:
+                yield chunk
+            limit = self._size
 
 
 def _protect_request(valid) -> tuple[list, list, list]:
@@ -152,21 +168,17 @@ def _record(chunk, validated, refused, quarantine, result: HourResult, log) -> N
     result.reasons.update(r for q in rejected for r in q.reasons)
 
 
-def _ingest_chunks(
-    chunks, chunk_size: int, load, quarantine, keys, hour, result: HourResult, log
-) -> None:
+def _ingest_chunks(batches: Batches, load, quarantine, keys, hour, result: HourResult, log):
     """Three batches in flight, on three workers: this thread reads and validates batch k+1
     while the protect process masks and encrypts batch k and the loader thread has Postgres
     stage and merge batch k-1. One loader thread: the connection is used by one thread at a
     time and batches merge in file order. Each hand-off waits for the step before it, so at
     most three batches are held."""
-    chunks = iter(chunks)
+    chunks = iter(batches)
     first = next(chunks, None)
     if first is None:
         return
-    # Chunks are full but the last: a short first chunk is the hour's only batch.
-    single = len(first) < _first_size(chunk_size)
-    protector_type = InProcessProtector if single else ProtectWorker
+    protector_type = InProcessProtector if batches.exhausted else ProtectWorker
     with (
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="login-merge") as loader,
         protector_type(keys.hmac_key, keys.encryption_key) as protector,
@@ -227,8 +239,8 @@ def ingest_hour(
     with connection() as conn:
         load = UserLoginsLoad(conn)
         objects = list(storage.list_objects(hour_prefix(hour)))  # one hour's files
-        chunks = _chunks(_hour_messages(objects, storage, result, progress, log), chunk_size)
-        _ingest_chunks(chunks, chunk_size, load, quarantine, keys, hour, result, log)
+        batches = Batches(_hour_messages(objects, storage, result, progress, log), chunk_size)
+        _ingest_chunks(batches, load, quarantine, keys, hour, result, log)
         result.inserted = load.upsert()
         # Inside the transaction: if the quarantine cannot be written, no rows are committed.
         keep_raw_copies(storage, LOGINS_LANDING.corrupt_files_prefix(hour), result.corrupt_files)

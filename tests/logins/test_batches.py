@@ -77,3 +77,20 @@ def test_many_batches_load_what_one_batch_loads(login_resources, clean_postgres)
     again = run(login_resources, chunk_size=3)
     assert (again.read, again.inserted) == (9, 0)
     assert loaded(clean_postgres) == in_one_batch
+
+
+def test_batches_are_bounded_in_messages_and_in_body_text():
+    from platform_assets.logins.ingest import Batches
+    from platform_assets.logins.messages import LoginMessage
+
+    messages = [LoginMessage(f"m{i}", "x" * (100 if i == 5 else 10), "k", i) for i in range(30)]
+    batches = Batches(iter(messages), size=8, max_chars=95)
+    sizes = []
+    for chunk in batches:
+        sizes.append(len(chunk))
+        assert not batches.exhausted or sum(sizes) == 30
+    assert batches.exhausted
+    # First a quarter of 8, then 8 a batch, but message 5's 100 characters end its batch.
+    assert sizes == [2, 4, 8, 8, 8]
+    one = Batches(iter(messages[:1]), 8)
+    assert len(next(iter(one))) == 1 and one.exhausted  # known at once: loaded in process
