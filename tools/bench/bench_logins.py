@@ -98,27 +98,19 @@ class InMemoryQueue:
         return []
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-
 def _backend_cpu(server_url: str, database: str) -> dict[int, float] | None:
-    """CPU seconds so far of each Postgres backend serving ``database``; None when the server
-    is not on this machine (its processes are not in /proc)."""
+    """CPU seconds (utime + stime) so far of each Postgres backend serving ``database``;
+    None when the server is not on this machine (its processes are not in /proc)."""
     import psycopg
 
     with psycopg.connect(server_url, autocommit=True) as conn:
-        pids = [
-            row[0]
-            for row in conn.execute(
-                "select pid from pg_stat_activity where datname = %s", (database,)
-            )
-        ]
+        sql = "select pid from pg_stat_activity where datname = %s"
+        pids = [row[0] for row in conn.execute(sql, (database,))]
     try:
-        return {pid: _cpu_seconds(pid) for pid in pids}
+        stats = {p: Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split() for p in pids}
     except OSError:
         return None
+    return {p: (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK") for p, f in stats.items()}
 
 
 def _children_cpu() -> float:
