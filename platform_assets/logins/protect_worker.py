@@ -19,11 +19,14 @@ import pickle
 import struct
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from platform_assets.logins.pii import Encryptor, Masker
 
 _LENGTH = struct.Struct("!Q")
+# A batch of 20,000 takes ~0.1 s: a process silent for this long is stuck, not busy.
+TIMEOUT_S = 300.0
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -98,7 +101,7 @@ class ProtectWorker:
     """The child process, as a context manager: on leaving, it is told to stop (EOF) and
     waited for, or killed and waited for after an error, so no zombie is left behind."""
 
-    def __init__(self, hmac_key: bytes, encryption_key: bytes):
+    def __init__(self, hmac_key: bytes, encryption_key: bytes, timeout: float = TIMEOUT_S):
         self._proc = subprocess.Popen(
             [sys.executable, "-m", __name__],
             stdin=subprocess.PIPE,
@@ -108,20 +111,18 @@ class ProtectWorker:
             cwd=_PACKAGE_ROOT,
         )
         self._pending: str | None = None
-        _send(self._proc.stdin, (hmac_key, encryption_key))
+        self._timeout, self._timed_out = timeout, False
+        self._guarded(_send, self._proc.stdin, (hmac_key, encryption_key))
 
     def submit(self, columns: tuple[list, list, list], batch: str) -> None:
         """Send one batch; ``batch`` names its files for errors. Its answer must be collected
         (``result``) before the next one is sent."""
         assert self._pending is None, "one batch in flight at a time"
         self._pending = batch
-        try:
-            _send(self._proc.stdin, columns)
-        except (BrokenPipeError, OSError):
-            self._fail()
+        self._guarded(_send, self._proc.stdin, columns)
 
     def result(self) -> tuple[list, ...]:
-        answer = _receive(self._proc.stdout)
+        answer = self._guarded(_receive, self._proc.stdout)
         if answer is None:
             self._fail()
         status, payload = answer
@@ -132,10 +133,32 @@ class ProtectWorker:
         self._pending = None
         return payload
 
+    def _guarded(self, operation, *args):
+        """``operation`` on a pipe, with a watchdog: a process that stops answering (stuck,
+        stopped) is killed after ``timeout`` seconds, which ends the read or write, so the
+        hour fails instead of hanging."""
+        watchdog = threading.Timer(self._timeout, self._kill_stuck)
+        watchdog.start()
+        try:
+            return operation(*args)
+        except (BrokenPipeError, OSError):
+            self._fail()
+        finally:
+            watchdog.cancel()
+
+    def _kill_stuck(self) -> None:
+        self._timed_out = True
+        self._proc.kill()
+
     def _fail(self):
         code = self._proc.wait()
+        if self._timed_out:
+            raise ProtectWorkerError(
+                f"the protect process did not answer in {self._timeout:g} s while masking "
+                f"{self._pending or 'its keys'}: killed"
+            )
         raise ProtectWorkerError(
-            f"the protect process exited (code {code}) while masking {self._pending}"
+            f"the protect process exited (code {code}) while masking {self._pending or 'its keys'}"
         )
 
     def __enter__(self) -> ProtectWorker:

@@ -63,3 +63,15 @@ def test_an_error_in_the_parent_kills_and_reaps_the_process():
             worker.submit((["10.0.0.1"], ["10.0.0.1"], ["d"]), BATCH)
             raise RuntimeError("parent failed")
     assert reaped(pid)
+
+
+def test_a_stuck_process_is_killed_and_fails_the_batch_instead_of_hanging():
+    import signal
+
+    with pytest.raises(ProtectWorkerError, match="did not answer in 1 s while masking landing/"):
+        with ProtectWorker(HMAC_KEY, ENCRYPTION_KEY, timeout=1.0) as worker:
+            pid = worker._proc.pid
+            os.kill(pid, signal.SIGSTOP)  # stuck: alive, never answering
+            worker.submit((["10.0.0.1"] * 50_000, ["10.0.0.1"] * 50_000, ["d"] * 50_000), BATCH)
+            worker.result()
+    assert reaped(pid)
