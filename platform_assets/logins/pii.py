@@ -106,28 +106,3 @@ def decrypt(token: str, keys: Iterable[bytes], field: str) -> str:
         f"{field}: encrypted under key id {wanted.hex()}, which is not among the configured keys "
         "(add it to SLUICE_PII_PREVIOUS_ENCRYPTION_KEYS after a rotation)"
     )
-
-
-def canonical_ip(ip: str) -> str:
-    # One address, one mask: "2001:DB8::1" and "2001:db8:0::1" must not mask differently.
-    import ipaddress
-
-    return str(ipaddress.ip_address(ip))
-
-
-def protect(valid, hmac_key: bytes, encryption_key: bytes):
-    """(masked_ip, masked_device_id, encrypted_ip, encrypted_device_id) per valid row.
-
-    This is the only place raw ip and device_id values are read after validation. The mask
-    is taken over ``ip_canonical`` (validation's canonical form, each IP parsed once there)
-    when the frame has it.
-    """
-    encryptor, masker = Encryptor(encryption_key), Masker(hmac_key)
-    ips, device_ids = list(valid["ip"]), list(valid["device_id"])
-    canonical = list(valid["ip_canonical"]) if "ip_canonical" in valid else map(canonical_ip, ips)
-    return zip(
-        map(masker, canonical),
-        map(masker, device_ids),
-        encryptor.encrypt_many(ips, "ip"),
-        encryptor.encrypt_many(device_ids, "device_id"),
-    )

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import re
 from dataclasses import dataclass
+from itertools import repeat
 
 import orjson
 import pandas as pd
@@ -25,6 +27,8 @@ import pandera.pandas as pa
 from platform_assets import ip_addresses
 from platform_assets.logins.app_version import VERSION_PATTERN, app_version_number
 from platform_assets.logins.messages import LoginMessage
+
+_VERSION = re.compile(VERSION_PATTERN)
 
 REQUIRED_FIELDS = ("user_id", "device_type", "ip", "device_id", "app_version")
 FIELDS = (*REQUIRED_FIELDS, "locale")
@@ -39,18 +43,27 @@ MAX_LENGTH = {
 }
 
 
-# Vectorised checks over the stripped frame (strip_text). pandera hands a check the column's
+# Vectorised checks over the stripped frame (text_column). pandera hands a check the column's
 # non-null values; a value of another JSON type (number, list, object) fails not_text and
 # passes every other check.
 def _all_text(series: pd.Series) -> bool:
     return pd.api.types.infer_dtype(series, skipna=True) == "string"
 
 
-def strip_text(series: pd.Series) -> pd.Series:
-    """Text values stripped of surrounding whitespace; other values (None, numbers) as they are."""
-    if _all_text(series):
-        return series.str.strip().astype(object)
-    return series.map(lambda v: v.strip() if isinstance(v, str) else v).astype(object)
+def text_column(values: list) -> pd.Series:
+    """One field's values, text stripped of surrounding whitespace by Python's ``str.strip``;
+    other values (None, numbers, lists) as they are. A column of text and nulls only (the
+    usual case) is held as Arrow-backed text, so the checks below run in Arrow, not once a
+    value in Python; a column with another JSON type in it stays ``object``."""
+    types = set(map(type, values))
+    if types <= {str}:
+        return pd.Series(list(map(str.strip, values)), dtype="str")
+    stripped = [v.strip() if type(v) is str else v for v in values]
+    return pd.Series(stripped, dtype="str" if types <= {str, type(None)} else object)
+
+
+def _nulls_as_none(series: pd.Series) -> pd.Series:
+    return series.astype(object).where(series.notna(), None) if series.hasnans else series
 
 
 def _strings(series: pd.Series) -> pd.Series:
@@ -102,7 +115,13 @@ def _ip(series: pd.Series) -> pd.Series:
 
 def _version(series: pd.Series) -> pd.Series:
     text = _strings(series)
-    return text.isna() | text.str.fullmatch(VERSION_PATTERN).fillna(False).astype(bool)
+    ok = text.str.fullmatch(VERSION_PATTERN).fillna(False).astype(bool)
+    # Arrow's regex engine (RE2) reads \d as an ASCII digit, Python's re as any Unicode
+    # decimal digit (as int() does): what Arrow rejects is asked again of re, which decides.
+    again = text[~ok & text.notna()]
+    if len(again):
+        ok[again.index] = [_VERSION.fullmatch(value) is not None for value in again]
+    return text.isna() | ok
 
 
 def _column(field: str) -> pa.Column:
@@ -117,7 +136,9 @@ def _column(field: str) -> pa.Column:
         checks.append(pa.Check(_ip, name="invalid"))
     if field == "app_version":
         checks.append(pa.Check(_version, name="unparseable"))
-    return pa.Column(object, checks=checks, nullable=field not in REQUIRED_FIELDS)
+    # No dtype: a column is Arrow text, or object when some value is another JSON type;
+    # not_text is the declared type rule.
+    return pa.Column(None, checks=checks, nullable=field not in REQUIRED_FIELDS)
 
 
 LOGIN_SCHEMA = pa.DataFrameSchema(
@@ -133,7 +154,8 @@ class QuarantinedLogin:
 
 @dataclass
 class ValidatedLogins:
-    valid: pd.DataFrame  # one row per good message: ids, source, the FIELDS, app_version_num
+    valid: pd.DataFrame  # one row per good message: the FIELDS, ip_canonical, app_version_num
+    messages: list[LoginMessage]  # the good messages (ids, source), in the rows' order
     quarantined: list[QuarantinedLogin]
 
 
@@ -179,25 +201,20 @@ def validate_messages(messages: list[LoginMessage]) -> ValidatedLogins:
         bodies.append(body)
 
     frame = pd.DataFrame(
-        {
-            field: strip_text(pd.Series([b.get(field) for b in bodies], dtype=object))
-            for field in FIELDS
-        }
+        {field: text_column(list(map(dict.get, bodies, repeat(field)))) for field in FIELDS}
     )
     reasons = _reasons_by_row(frame) if len(frame) else {}
-    good = [i for i in range(len(frame)) if i not in reasons]
+    good = [i for i in range(len(frame)) if i not in reasons] if reasons else range(len(frame))
     for index, row_reasons in sorted(reasons.items()):
         ordered = tuple(sorted(set(row_reasons), key=row_reasons.index))
         quarantined.append(QuarantinedLogin(parsed_messages[index], ordered))
 
     valid = frame.iloc[good].reset_index(drop=True)
+    for field in FIELDS:
+        valid[field] = _nulls_as_none(valid[field])
     valid["ip_canonical"] = canonical_ips(valid["ip"])
-    valid["app_version_num"] = pd.Series(
-        [app_version_number(v) for v in valid["app_version"]], dtype="int64"
-    )
-    kept = [parsed_messages[i] for i in good]
-    valid["message_id"] = [m.message_id for m in kept]
-    valid["source_key"] = [m.source_key for m in kept]
-    valid["source_line"] = [m.source_line for m in kept]
-    valid["received_at"] = [m.received_at for m in kept]
-    return ValidatedLogins(valid, quarantined)
+    # Versions repeat (a few app releases): each distinct text is converted once.
+    versions = valid["app_version"].tolist()
+    numbers = {v: app_version_number(v) for v in set(versions)}
+    valid["app_version_num"] = pd.Series([numbers[v] for v in versions], dtype="int64")
+    return ValidatedLogins(valid, [parsed_messages[i] for i in good], quarantined)
