@@ -17,7 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from platform_assets.kpis.plan import FileRef, Task, stem_of
+from platform_assets.hour_commits import stem_of
+from platform_assets.kpis.plan import FileRef, Task
 from resources.storage import StorageResource
 
 READ_THREADS = 8  # object reads are latency-bound: overlap them within a task
@@ -34,6 +35,7 @@ class Partial:
     quarantined: int = 0
     files_read: int = 0
     bytes_read: int = 0
+    bytes_by_kind: Counter = field(default_factory=Counter)  # task kind -> bytes read
 
 
 def distinct_pairs(table: pa.Table) -> pa.Table:
@@ -57,6 +59,7 @@ def merge(partials: list[Partial]) -> Partial:
         merged.quarantined += part.quarantined
         merged.files_read += part.files_read
         merged.bytes_read += part.bytes_read
+        merged.bytes_by_kind.update(part.bytes_by_kind)
         pairs.append(part.pairs)
     merged.pairs = distinct_pairs(pa.concat_tables(pairs))
     return merged
@@ -98,7 +101,7 @@ def _read(fs, base: str, ref: FileRef, columns: list[str] | None) -> tuple[pa.Ta
     read; big ones footer first, then only the column chunks asked for."""
     path = f"{base}/{ref.key}"
     with fs.open_input_file(path) as raw:
-        if ref.size <= WHOLE_FILE_BYTES:
+        if ref.size <= WHOLE_FILE_BYTES or columns is None:  # every column: the whole file
             source, counter = pa.BufferReader(raw.read()), None
         else:
             counter = _CountingReader(raw)
@@ -176,6 +179,7 @@ def run_task(storage_url: str, s3_endpoint_url: str | None, task: Task) -> Parti
         pairs += summarise(table, rows, ref, part)
         part.files_read += 1
         part.bytes_read += bytes_read
+        part.bytes_by_kind[task.kind] += bytes_read
     if pairs:
         part.pairs = distinct_pairs(pa.concat_tables([PAIR_SCHEMA.empty_table(), *pairs]))
     return part
