@@ -5,18 +5,13 @@ from __future__ import annotations
 MB = 2**20
 
 
-def _kinds(run: dict) -> str:
+KINDS = ["rollups", "commits", "quarantine", "lake"]
+
+
+def _kinds(label: str, run: dict) -> str:
     """Bytes read by kind, as sluice-kpis itself counts them (objects' bytes, no HTTP)."""
     kinds = run["bytes_read_by_kind"]
-    return ", ".join(
-        f"{name} {kinds[key] / MB:.2f} MB"
-        for name, key in [
-            ("rollups", "rollups"),
-            ("commit summaries/manifests", "commits"),
-            ("quarantine", "quarantine"),
-            ("lake", "lake"),
-        ]
-    )
+    return f"| {label} | " + " | ".join(f"{kinds[k] / MB:.2f} MB" for k in KINDS) + " |"
 
 
 def _row(label: str, run: dict, ours: dict) -> str:
@@ -55,11 +50,19 @@ sluice-kpis counts, and their share of the date's lake bytes).
 | DuckDB scan of the raw landing JSON (no validation) | {raw["seconds"]} | \
 {raw["wire_bytes"] / MB:.2f} MB | | {r["speedup_vs_raw_json"]} |
 
-Bytes read by kind: compacted: {_kinds(ours)}; per-hour rollups: {_kinds(hourly)}; lake
-fallback: {_kinds(fb)}.
+Bytes read by kind (rollups: the compacted one with its footer check, or per-hour ones;
+commits: the hours' commit summaries, or their manifests where there is none):
 
-Inside sluice-kpis (its own timings, the rest is interpreter start): {ours["steps"]}; per-hour
-rollups: {hourly["steps"]}; with rollups deleted: {fb["steps"]}.
+| sluice-kpis | rollups | commit summaries / manifests | quarantine | lake |
+|---|---:|---:|---:|---:|
+{_kinds("compacted rollup", ours)}
+{_kinds("per-hour rollups", hourly)}
+{_kinds("lake fallback", fb)}
+
+Inside sluice-kpis (its own timings, the rest is interpreter start):
+- compacted rollup: {ours["steps"]};
+- per-hour rollups: {hourly["steps"]};
+- rollups deleted: {fb["steps"]}.
 
 sluice-kpis read {ours["files_read"]} files, {ours["bytes_read"] / MB:.2f} MB: \
 {ours["read_share"]:.1%} of the date's lake bytes (target <= 10%); \
