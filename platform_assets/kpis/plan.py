@@ -2,8 +2,12 @@
 
 For event date D:
 - rollups: list ``rollups/events/event_date=D/`` (one small prefix); a rollup counts only if
-  the manifest of its arrival hour is complete and lists it (rollups.py), so a run still
-  publishing, or killed, is never half counted.
+  the commit of its arrival hour is complete and lists it (rollups.py), so a run still
+  publishing, or killed, is never half counted. Commits are read from the hours' small commit
+  summaries, or their manifests where there is none (platform_assets/hour_commits.py).
+- the date's compacted rollup (events_rollups_by_date) replaces the hours it covers when each
+  of them is still committed with the commit id its footer records; the trusted hours it does
+  not cover are added from their own rollups.
 - lake fallback: the date's lake files are found by a delimiter walk, not a listing of the
   lake: one delimiter listing of ``lake/events/`` gives the ``event_type=*`` prefixes (a few
   hundred), then each ``event_type=t/event_date=D/`` prefix is listed (in parallel threads).
@@ -12,8 +16,8 @@ For event date D:
   arrive days later) is unknown without reading all of them. The listing also gives the
   date's lake bytes. Lake files of arrival hours with trusted rollups are skipped; the others
   (hours ingested before rollups existed) are read.
-- quarantine: the counts per reason in the manifests of D's 24 arrival hours (the ingest
-  writes them); for hours whose manifest lacks them, the files under
+- quarantine: the counts per reason in the commits of D's 24 arrival hours (the ingest
+  writes them); for hours whose commit lacks them, the files under
   ``quarantine/events/ingest_date=D/ingest_hour=HH/`` (only their ``reasons`` column).
 """
 
