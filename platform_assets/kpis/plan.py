@@ -23,6 +23,7 @@ For event date D:
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -54,6 +55,8 @@ FOOTER_READ_BYTES = 16 << 10  # one ranged GET holds a compacted rollup's footer
 class FileRef:
     key: str  # relative to the storage root
     size: int
+    # A compacted rollup's: the hours and commit ids it was planned for (JSON, sorted keys).
+    covers: str = ""
 
 
 @dataclass(frozen=True)
@@ -194,7 +197,8 @@ def plan_date(storage: StorageResource, date: str) -> Plan:
     if daily is not None and usable_covers(daily[1], commits, covered):
         # The compacted rollup stands for the hours it covers; the others' own rollups add.
         plan.daily_rollup_hours = sorted(daily[1])
-        trusted = [daily[0], *(r for r in trusted if stem_of(r.key) not in daily[1])]
+        checked = FileRef(daily[0].key, daily[0].size, json.dumps(daily[1], sort_keys=True))
+        trusted = [checked, *(r for r in trusted if stem_of(r.key) not in daily[1])]
     fallback = [f for f in lake if stem_of(f.key) not in covered]
     counted = _quarantine_from_commits(commits, date, plan)
     quarantine = [q for q in quarantine if _ingest_stem(q.key) not in counted]

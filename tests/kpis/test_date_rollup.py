@@ -4,10 +4,14 @@ rollups; figures never change (an independent computation over the lake)."""
 
 from datetime import timedelta
 
+import pytest
+
 from platform_assets.events.date_rollup import compact_date
 from platform_assets.events.ingest import ingest_hour, ingest_hours
 from platform_assets.hour_commits import commit_summary_key
 from platform_assets.kpis.compute import compute_kpis
+from platform_assets.kpis.partials import RollupChanged, run_task
+from platform_assets.kpis.plan import plan_date
 from resources.storage import StorageResource
 from tests.kpis.conftest import DATE, START
 from tests.kpis.expected import from_lake
@@ -40,8 +44,12 @@ def test_later_hours_merge_and_a_rerun_hour_voids_the_compacted_rollup(tmp_path)
     assert doc["sources"]["arrival_hours_from_date_rollup"] == first.hours
     assert hours[4].strftime("%Y-%m-%dT%H") in doc["sources"]["arrival_hours_from_rollups"]
 
-    # The next compaction reads only that hour, on top of the previous file.
+    # The next compaction reads only that hour, on top of the previous file. A reader that
+    # planned with the previous file and its hour's own rollup must not read the new file.
+    planned = plan_date(storage, DATE)
     second = compact_date(storage, DATE, tmp_path)
+    with pytest.raises(RollupChanged):
+        run_task(storage.resolved_url, None, planned.tasks[0])
     assert second.hours_read == 1 and len(second.hours) == 5
     assert _check(storage)["sources"]["arrival_hours_from_date_rollup"] == second.hours
 
