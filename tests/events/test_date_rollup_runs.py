@@ -6,7 +6,7 @@ from dagster import AssetKey, DagsterInstance, build_sensor_context
 
 from platform_assets.hour_commits import covers_of, daily_rollup_key, read_hour_commits
 from resources.storage import StorageResource
-from sensors.event_date_rollups import events_rollups_by_date_sensor
+from sensors.event_date_rollups import events_rollups_by_date_sensor, is_closed
 from tests.events.conftest import event, hour, land, ms
 from tests.events.test_dagster_runs import cli_env, materialize
 
@@ -28,7 +28,8 @@ def test_closed_dates_are_compacted_and_record_the_commits_they_cover(dagster_ho
     materialize(env, "--partition-range", "2025-01-01-22:00...2025-01-02-00:00")
 
     instance = DagsterInstance.get()
-    result = events_rollups_by_date_sensor(build_sensor_context(instance=instance))
+    context = build_sensor_context(instance=instance, resources={"storage": storage})
+    result = events_rollups_by_date_sensor(context)
     # 2025-01-01 is over (its 23:00 hour and a later hour wrote into it); 2025-01-02 is not.
     assert [r.partition_key for r in result.run_requests] == ["2025-01-01"]
 
@@ -44,3 +45,10 @@ def test_closed_dates_are_compacted_and_record_the_commits_they_cover(dagster_ho
     assert sorted(users) == ["u1", "u1", "u2"]  # (u1, order.paid), (u1, user_created), u2
     record = instance.get_latest_materialization_event(AssetKey("events_rollups_by_date"))
     assert record.asset_materialization.metadata["arrival_hours"].value == 3
+
+
+def test_a_date_is_closed_by_a_later_arrival_date_or_its_own_last_hour():
+    assert is_closed("2025-01-01", "2025-01-02-00:00")
+    assert is_closed("2025-01-01", "2025-01-01-23:00")
+    assert not is_closed("2025-01-01", "2025-01-01-22:00")
+    assert not is_closed("2025-01-02", "2025-01-01-23:00")  # an event from the future
