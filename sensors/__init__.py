@@ -7,6 +7,7 @@ layouts, the listing code beside them, and resources.
 
 from sensors.catalog import catalog_automation_sensor
 from sensors.customers import customer_files_sensor, customers_schedule
+from sensors.event_date_rollups import events_rollups_by_date_sensor
 from sensors.events import raw_events_sensor
 from sensors.logins import login_files_sensor, login_queue_sensor
 from sensors.marts import marts_automation_sensor, marts_event_dates_sensor
@@ -23,6 +24,7 @@ ALL_SENSORS = [
     iris_automation_sensor,
     catalog_automation_sensor,
     events_by_user_sensor,
+    events_rollups_by_date_sensor,
     marts_event_dates_sensor,
     marts_automation_sensor,
 ]

@@ -8,6 +8,7 @@ only the arrival date. The dates come from the materialization's ``event_dates``
 committed manifest.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from dagster import AssetKey, AssetRecordsFilter, RunRequest, SensorEvaluationContext
@@ -34,10 +35,15 @@ def _dates_of_record(record, storage: StorageResource) -> list[str]:
 
 
 def written_event_dates(
-    context: SensorEvaluationContext, storage: StorageResource, limit: int
+    context: SensorEvaluationContext,
+    storage: StorageResource,
+    limit: int,
+    wanted: Callable[[str, str | None], bool] | None = None,
 ) -> tuple[dict[str, int], str | None]:
     """Event date -> the storage id of the newest events_lake materialization after the
-    sensor's cursor that wrote it; and the new cursor (None when nothing is new)."""
+    sensor's cursor that wrote it; and the new cursor (None when nothing is new).
+    ``wanted(event date, arrival partition or None)``: which of a materialization's dates count
+    (default: all)."""
     after = int(context.cursor) if context.cursor else None
     result = context.instance.fetch_materializations(
         AssetRecordsFilter(asset_key=EVENTS_LAKE, after_storage_id=after),
@@ -48,7 +54,10 @@ def written_event_dates(
         return {}, None
     latest: dict[str, int] = {}
     for record in result.records:
+        partition = record.asset_materialization.partition if record.asset_materialization else None
         for event_date in _dates_of_record(record, storage):
+            if wanted is not None and not wanted(event_date, partition):
+                continue
             latest[event_date] = max(latest.get(event_date, 0), record.storage_id)
     return latest, str(result.records[-1].storage_id)
 

@@ -27,6 +27,7 @@ class Manifest:
     # rollups/events/... keys (rollups.py): written, or announced while not complete
     rollups: list[str] = field(default_factory=list)
     counts: dict | None = None  # what the quarantine KPIs need, without reading the quarantine
+    commit_id: str | None = None  # a new random id per commit (platform_assets/hour_commits.py)
 
     @property
     def every_file(self) -> set[str]:
@@ -66,4 +67,6 @@ def write_manifest(
     }
     if manifest.counts is not None:
         body["counts"] = manifest.counts
+    if manifest.commit_id is not None:
+        body["commit_id"] = manifest.commit_id
     storage.put_bytes(manifest_key(arrival_hour), json.dumps(body, indent=1).encode())

@@ -30,6 +30,7 @@ from platform_assets.events.prepare import HourStats, PreparedHour
 from platform_assets.events.published_ids import distinct_ids
 from platform_assets.events.rollups import RollupBuilder, planned_rollup_keys
 from platform_assets.events.validate import DUPLICATE_ID
+from platform_assets.hour_commits import commit_summary_key, summary_body
 from platform_assets.partition_lease import PartitionLease
 from resources.storage import StorageResource
 
@@ -55,6 +56,9 @@ def publish_hour(
     if lease is not None:
         lease.check()
 
+    # The commit summary goes first: from here until the new commit, readers of the hour's
+    # rollups read its manifest (platform_assets/hour_commits.py).
+    storage.delete(commit_summary_key(partition_file_stem(arrival_hour)))
     # Announce every file this run may write before writing any, so a crash leaves a
     # manifest from which the next run can remove whatever it no longer produces.
     previous = read_manifest(storage, arrival_hour) or Manifest()
@@ -99,7 +103,9 @@ def publish_hour(
         "quarantined": stats.quarantined,
         "quarantined_by_reason": dict(sorted(stats.reasons.items())),
     }
-    committed = Manifest(stats.lake_files, True, [], stale, stats.rollups, counts)
+    committed = Manifest(
+        stats.lake_files, True, [], stale, stats.rollups, counts, commit_id=uuid.uuid4().hex
+    )
     write_manifest(storage, arrival_hour, committed, generation)
     if stale:  # no longer the hour's: deleted once no manifest lists them as committed
         for key in stale:
@@ -107,6 +113,10 @@ def publish_hour(
             stats.lake_files_removed.append(key)
         committed.stale = []
         write_manifest(storage, arrival_hour, committed, generation)
+    storage.put_bytes(
+        commit_summary_key(partition_file_stem(arrival_hour)),
+        summary_body(committed.commit_id, committed.rollups, counts),
+    )
 
     stats.finished = time.perf_counter()
     if stats.valid + stats.quarantined != stats.records_read:

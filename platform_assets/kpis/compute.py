@@ -14,11 +14,12 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 
 from platform_assets.kpis.figures import kpi_document
-from platform_assets.kpis.partials import Partial, merge, run_task
+from platform_assets.kpis.partials import Partial, RollupChanged, merge, run_task
 from platform_assets.kpis.plan import Plan, plan_date
 from resources.storage import StorageResource
 
 SCHEDULER_TIMEOUT_S = 10
+PLAN_ATTEMPTS = 3  # a compacted rollup rewritten mid-read (rare): plan and read again
 
 
 class SchedulerUnreachable(RuntimeError):
@@ -51,13 +52,19 @@ def compute_kpis(
     storage: StorageResource, date: str, workers: int = 1, scheduler: str | None = None
 ) -> tuple[dict, Plan]:
     """The KPI document of ``date`` ('YYYY-MM-DD') and the plan it followed."""
-    plan = plan_date(storage, date)
     task_fn = partial(run_task, storage.resolved_url, _endpoint(storage))
-    began = time.perf_counter()
-    if scheduler:
-        partials = _run_dask(task_fn, plan.tasks, scheduler)
-    else:
-        partials = _run_local(task_fn, plan.tasks, workers)
+    for attempt in range(PLAN_ATTEMPTS):
+        plan = plan_date(storage, date)
+        began = time.perf_counter()
+        try:
+            if scheduler:
+                partials = _run_dask(task_fn, plan.tasks, scheduler)
+            else:
+                partials = _run_local(task_fn, plan.tasks, workers)
+            break
+        except RollupChanged:
+            if attempt == PLAN_ATTEMPTS - 1:
+                raise
     plan.seconds["tasks"] = time.perf_counter() - began
     began = time.perf_counter()
     doc = kpi_document(plan, merge(partials))

@@ -36,7 +36,14 @@ def kpi_document(plan: Plan, merged: Partial) -> dict:
     # Quarantined records per record read, the day's valid events standing for the valid
     # records read that day (late events shift a few between days; see docs/kpis.md).
     rate = quarantined / (quarantined + events) if quarantined + events else 0.0
-    bytes_read = merged.bytes_read + plan.manifest_bytes
+    commit_bytes = plan.summary_bytes + plan.manifest_bytes
+    bytes_read = merged.bytes_read + commit_bytes + plan.footer_bytes
+    by_kind = {
+        "rollups": merged.bytes_by_kind["rollup"] + plan.footer_bytes,
+        "commits": commit_bytes,  # commit summaries, and manifests where there is none
+        "quarantine": merged.bytes_by_kind["quarantine"],
+        "lake": merged.bytes_by_kind["lake"],
+    }
     no_data = events == 0 and quarantined == 0
     return {
         "date": plan.date,
@@ -52,8 +59,10 @@ def kpi_document(plan: Plan, merged: Partial) -> dict:
             "by_reason": dict(sorted(reasons.items())),
             "rate": rate,
         },
-        "files_read": merged.files_read + plan.manifests_read,
+        # The compacted rollup's footer, read to check it, is the same object its task reads.
+        "files_read": merged.files_read + plan.summaries_read + plan.manifests_read,
         "bytes_read": bytes_read,
+        "bytes_read_by_kind": by_kind,
         "lake_bytes": plan.lake_bytes,
         "lake_files": plan.lake_files,
         "read_share_of_lake_bytes": bytes_read / plan.lake_bytes if plan.lake_bytes else 0.0,
@@ -62,6 +71,8 @@ def kpi_document(plan: Plan, merged: Partial) -> dict:
             "arrival_hours_from_lake": plan.lake_hours,
             "ingest_hours_from_quarantine_files": plan.quarantine_file_hours,
             "tasks": len(plan.tasks),
+            "arrival_hours_from_date_rollup": plan.daily_rollup_hours,
+            "commit_summaries_read": plan.summaries_read,
             "manifests_read": plan.manifests_read,
         },
         "no_data": no_data,

@@ -9,6 +9,7 @@ any grouping. A task carries the storage settings, not a client: it opens its ow
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -17,12 +18,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from platform_assets.kpis.plan import FileRef, Task, stem_of
+from platform_assets.hour_commits import covers_of, stem_of
+from platform_assets.kpis.plan import FileRef, Task
 from resources.storage import StorageResource
 
 READ_THREADS = 8  # object reads are latency-bound: overlap them within a task
 WHOLE_FILE_BYTES = 256 << 10  # smaller files are fetched in one GET, cheaper than footer + column
 PAIR_SCHEMA = pa.schema([("event_type", pa.string()), ("user_id", pa.string())])
+
+
+class RollupChanged(RuntimeError):
+    """A compacted rollup was rewritten between planning and reading: plan again."""
 
 
 @dataclass
@@ -34,6 +40,7 @@ class Partial:
     quarantined: int = 0
     files_read: int = 0
     bytes_read: int = 0
+    bytes_by_kind: Counter = field(default_factory=Counter)  # task kind -> bytes read
 
 
 def distinct_pairs(table: pa.Table) -> pa.Table:
@@ -57,6 +64,7 @@ def merge(partials: list[Partial]) -> Partial:
         merged.quarantined += part.quarantined
         merged.files_read += part.files_read
         merged.bytes_read += part.bytes_read
+        merged.bytes_by_kind.update(part.bytes_by_kind)
         pairs.append(part.pairs)
     merged.pairs = distinct_pairs(pa.concat_tables(pairs))
     return merged
@@ -97,19 +105,30 @@ def _read(fs, base: str, ref: FileRef, columns: list[str] | None) -> tuple[pa.Ta
     """(the file's ``columns`` present in it, its row count, bytes read). Small files in one
     read; big ones footer first, then only the column chunks asked for."""
     path = f"{base}/{ref.key}"
-    with fs.open_input_file(path) as raw:
-        if ref.size <= WHOLE_FILE_BYTES:
-            source, counter = pa.BufferReader(raw.read()), None
+    try:
+        raw = fs.open_input_file(path)
+    except FileNotFoundError:
+        if ref.covers:  # a compacted rollup removed since it was planned
+            raise RollupChanged(f"{ref.key} was removed while it was read") from None
+        raise
+    with raw:
+        if ref.size <= WHOLE_FILE_BYTES or columns is None:  # every column: the whole file
+            data = raw.read()
+            source, counter = pa.BufferReader(data), None
         else:
             counter = _CountingReader(raw)
             source = pa.PythonFile(counter, mode="r")
         parquet = pq.ParquetFile(source)
+        if ref.covers and json.dumps(covers_of(parquet.metadata.metadata), sort_keys=True) != (
+            ref.covers
+        ):  # its hours may now also be planned from their own rollups: never count them twice
+            raise RollupChanged(f"{ref.key} was rewritten while it was read")
         present = (
             None if columns is None else [c for c in columns if c in parquet.schema_arrow.names]
         )
         table = parquet.read(columns=present) if present != [] else pa.table({})
         rows = parquet.metadata.num_rows
-        return table, rows, ref.size if counter is None else counter.bytes
+        return table, rows, len(data) if counter is None else counter.bytes
 
 
 def _rollup(table: pa.Table, rows: int, ref: FileRef, part: Partial) -> list[pa.Table]:
@@ -176,6 +195,7 @@ def run_task(storage_url: str, s3_endpoint_url: str | None, task: Task) -> Parti
         pairs += summarise(table, rows, ref, part)
         part.files_read += 1
         part.bytes_read += bytes_read
+        part.bytes_by_kind[task.kind] += bytes_read
     if pairs:
         part.pairs = distinct_pairs(pa.concat_tables([PAIR_SCHEMA.empty_table(), *pairs]))
     return part

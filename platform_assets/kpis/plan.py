@@ -2,8 +2,12 @@
 
 For event date D:
 - rollups: list ``rollups/events/event_date=D/`` (one small prefix); a rollup counts only if
-  the manifest of its arrival hour is complete and lists it (rollups.py), so a run still
-  publishing, or killed, is never half counted.
+  the commit of its arrival hour is complete and lists it (rollups.py), so a run still
+  publishing, or killed, is never half counted. Commits are read from the hours' small commit
+  summaries, or their manifests where there is none (platform_assets/hour_commits.py).
+- the date's compacted rollup (events_rollups_by_date) replaces the hours it covers when each
+  of them is still committed with the commit id its footer records; the trusted hours it does
+  not cover are added from their own rollups.
 - lake fallback: the date's lake files are found by a delimiter walk, not a listing of the
   lake: one delimiter listing of ``lake/events/`` gives the ``event_type=*`` prefixes (a few
   hundred), then each ``event_type=t/event_date=D/`` prefix is listed (in parallel threads).
@@ -12,8 +16,8 @@ For event date D:
   arrive days later) is unknown without reading all of them. The listing also gives the
   date's lake bytes. Lake files of arrival hours with trusted rollups are skipped; the others
   (hours ingested before rollups existed) are read.
-- quarantine: the counts per reason in the manifests of D's 24 arrival hours (the ingest
-  writes them); for hours whose manifest lacks them, the files under
+- quarantine: the counts per reason in the commits of D's 24 arrival hours (the ingest
+  writes them); for hours whose commit lacks them, the files under
   ``quarantine/events/ingest_date=D/ingest_hour=HH/`` (only their ``reasons`` column).
 """
 
@@ -25,21 +29,34 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import pyarrow as pa
 import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 
+from platform_assets.hour_commits import (
+    HourCommit,
+    covers_of,
+    daily_rollup_key,
+    read_hour_commits,
+    stem_of,
+    trusted_rollups,
+    usable_covers,
+)
 from platform_assets.lake_files import LAKE_PREFIX, QUARANTINE_PREFIX, rollup_date_prefix
-from platform_assets.lake_manifests import MANIFEST_PREFIX
 from resources.storage import StorageResource
 
 LIST_THREADS = 16
 TASK_MAX_FILES = 256  # ~ a second of S3 GETs per task at 8 threads: tasks stay short
 TASK_MAX_BYTES = 64 << 20
+FOOTER_READ_BYTES = 16 << 10  # one ranged GET holds a compacted rollup's footer (~2 KB)
 
 
 @dataclass(frozen=True)
 class FileRef:
     key: str  # relative to the storage root
     size: int
+    # A compacted rollup's: the hours and commit ids it was planned for (JSON, sorted keys).
+    covers: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,11 @@ class Plan:
     lake_files: int
     manifests_read: int = 0
     manifest_bytes: int = 0
+    summaries_read: int = 0  # hour commit summaries (platform_assets/hour_commits.py)
+    summary_bytes: int = 0
+    footers_read: int = 0  # the compacted rollup's footer, read to check what it covers
+    footer_bytes: int = 0
+    daily_rollup_hours: list[str] = field(default_factory=list)  # covered by the compacted one
     rollup_hours: list[str] = field(default_factory=list)  # arrival partitions read from rollups
     lake_hours: list[str] = field(default_factory=list)  # arrival partitions read from the lake
     quarantine_file_hours: list[str] = field(default_factory=list)  # read from quarantine files
@@ -63,11 +85,6 @@ class Plan:
     quarantined: int = 0
     quarantine_reasons: Counter = field(default_factory=Counter)
     seconds: dict = field(default_factory=dict)  # where planning spent its time (not in the JSON)
-
-
-def stem_of(key: str) -> str:
-    """The arrival partition a file is named after ('2025-01-01T13')."""
-    return key.rsplit("/", 1)[-1].split(".", 1)[0]
 
 
 def _visible(info: pafs.FileInfo) -> bool:
@@ -97,39 +114,39 @@ def _type_prefixes(fs: pafs.FileSystem, base: str) -> list[str]:
     return [f"{LAKE_PREFIX}{name}/" for name in sorted(names)]
 
 
-def _read_manifests(
-    storage: StorageResource, stems: list[str], plan: Plan
-) -> dict[str, dict | None]:
-    """Arrival partition -> its manifest (None when there is none), read in parallel."""
-
-    def manifest(stem: str) -> bytes | None:
-        try:
-            return storage.read_bytes(f"{MANIFEST_PREFIX}{stem}.json")
-        except FileNotFoundError:
-            return None
-
-    with ThreadPoolExecutor(LIST_THREADS) as pool:
-        raw = dict(zip(stems, pool.map(manifest, stems), strict=True))
-    found = [text for text in raw.values() if text is not None]
-    plan.manifests_read = len(found)
-    plan.manifest_bytes = sum(len(text) for text in found)
-    return {stem: json.loads(text) if text is not None else None for stem, text in raw.items()}
+def _committed(commit: HourCommit | None) -> bool:
+    return commit is not None and commit.complete
 
 
-def _committed(body: dict | None) -> bool:
-    return body is not None and bool(body.get("complete"))
-
-
-def _quarantine_from_manifests(manifests: dict, date: str, plan: Plan) -> set[str]:
-    """Counts of the date's arrival hours whose complete manifest has them; their stems."""
+def _quarantine_from_commits(commits: dict, date: str, plan: Plan) -> set[str]:
+    """Counts of the date's arrival hours whose complete commit has them; their stems."""
     covered = set()
     for hour in range(24):
-        body = manifests.get(f"{date}T{hour:02d}")
-        if _committed(body) and "counts" in body:
-            plan.quarantined += body["counts"]["quarantined"]
-            plan.quarantine_reasons.update(body["counts"]["quarantined_by_reason"])
+        commit = commits.get(f"{date}T{hour:02d}")
+        if _committed(commit) and commit.counts is not None:
+            plan.quarantined += commit.counts["quarantined"]
+            plan.quarantine_reasons.update(commit.counts["quarantined_by_reason"])
             covered.add(f"{date}T{hour:02d}")
     return covered
+
+
+def _daily_rollup(fs, base: str, date: str, plan: Plan) -> tuple[FileRef, dict[str, str]] | None:
+    """The date's compacted rollup and the hours it covers, from its footer (one ranged read
+    of its tail), or None when there is none."""
+    key = daily_rollup_key(date)
+    try:
+        with fs.open_input_file(f"{base}/{key}") as f:
+            size = f.size()
+            tail = f.read_at(min(size, FOOTER_READ_BYTES), max(0, size - FOOTER_READ_BYTES))
+            footer = int.from_bytes(tail[-8:-4], "little") + 8
+            if footer > len(tail):  # a footer bigger than the guess: read exactly it
+                tail = f.read_at(footer, size - footer)
+    except FileNotFoundError:
+        return None
+    plan.footer_bytes += len(tail)
+    plan.footers_read += 1
+    covers = covers_of(pq.read_metadata(pa.BufferReader(tail)).metadata)
+    return FileRef(key, size), covers
 
 
 def chunk(kind: str, files: list[FileRef]) -> list[Task]:
@@ -165,20 +182,25 @@ def plan_date(storage: StorageResource, date: str) -> Plan:
 
     plan = Plan(date, [], lake_bytes=sum(f.size for f in lake), lake_files=len(lake))
     plan.seconds["listing"] = time.perf_counter() - began
-    # The manifests of the rollups' arrival hours (to trust them) and of the date's own
-    # arrival hours (their quarantine counts): one small GET each.
+    # What the rollups' arrival hours (to trust them) and the date's own arrival hours (their
+    # quarantine counts) committed: a small commit summary each, the manifest where none.
     stems = sorted({stem_of(r.key) for r in rollups} | {f"{date}T{hour:02d}" for hour in range(24)})
-    manifests = _read_manifests(storage, stems, plan)
-    plan.seconds["manifests"] = time.perf_counter() - began - plan.seconds["listing"]
-    trusted = [
-        r
-        for r in rollups
-        if _committed(manifests[stem_of(r.key)])
-        and r.key in manifests[stem_of(r.key)].get("rollups", ())
-    ]
+    reads = read_hour_commits(storage, stems)
+    commits = reads.commits
+    plan.summaries_read, plan.summary_bytes = reads.summaries, reads.summary_bytes
+    plan.manifests_read, plan.manifest_bytes = reads.manifests, reads.manifest_bytes
+    trusted_keys = set(trusted_rollups(commits, [r.key for r in rollups]))
+    trusted = [r for r in rollups if r.key in trusted_keys]
+    daily = _daily_rollup(fs, base, date, plan)
+    plan.seconds["commits"] = time.perf_counter() - began - plan.seconds["listing"]
     covered = {stem_of(r.key) for r in trusted}
+    if daily is not None and usable_covers(daily[1], commits, covered):
+        # The compacted rollup stands for the hours it covers; the others' own rollups add.
+        plan.daily_rollup_hours = sorted(daily[1])
+        checked = FileRef(daily[0].key, daily[0].size, json.dumps(daily[1], sort_keys=True))
+        trusted = [checked, *(r for r in trusted if stem_of(r.key) not in daily[1])]
     fallback = [f for f in lake if stem_of(f.key) not in covered]
-    counted = _quarantine_from_manifests(manifests, date, plan)
+    counted = _quarantine_from_commits(commits, date, plan)
     quarantine = [q for q in quarantine if _ingest_stem(q.key) not in counted]
     plan.rollup_hours = sorted(covered)
     plan.lake_hours = sorted({stem_of(f.key) for f in fallback})

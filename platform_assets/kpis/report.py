@@ -106,8 +106,9 @@ def html_report(doc: dict) -> str:
 <table><tr><th>type</th><th>events</th><th>users</th></tr>{top_rows}</table>
 <h2>Quarantined on ingest date {escape(doc["date"])}, by reason</h2>
 {bar_chart(sorted(q["by_reason"].items(), key=lambda kv: (-kv[1], kv[0])), "#c0504d")}
-<p>Arrival hours from rollups: {len(doc["sources"]["arrival_hours_from_rollups"])};
-from lake files: {len(doc["sources"]["arrival_hours_from_lake"])}.</p>
+<p>Arrival hours from rollups: {len(doc["sources"]["arrival_hours_from_rollups"])}
+({len(doc["sources"]["arrival_hours_from_date_rollup"])} of them from the date's compacted
+rollup); from lake files: {len(doc["sources"]["arrival_hours_from_lake"])}.</p>
 </body></html>
 """
 

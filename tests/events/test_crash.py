@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 
 from platform_assets.events.ingest import ingest_hour
 from platform_assets.events.layout import manifest_key
+from platform_assets.hour_commits import commit_summary_key, summary_body
 from resources.storage import StorageResource
 from tests.events.conftest import hour, ms
 
@@ -37,6 +38,10 @@ def land_many_cells(storage, events=120_000, types=400):
 def test_kill_mid_publish_then_rerun(tmp_path):
     storage = StorageResource(url=str(tmp_path / "storage"))
     land_many_cells(storage)
+    # As if an earlier run had committed the hour: its commit summary must be gone as soon as
+    # this run has changed anything (readers then read the manifest, incomplete).
+    summary = commit_summary_key("2025-01-03T07")
+    storage.put_bytes(summary, summary_body("earlier", [], None))
     spill = tmp_path / "spill"  # a killed run cannot remove its working directory: keep it here
     spill.mkdir()
     script = textwrap.dedent(
@@ -64,6 +69,7 @@ def test_kill_mid_publish_then_rerun(tmp_path):
 
     manifest = json.loads(storage.read_bytes(manifest_key(H)))
     assert manifest["complete"] is False, "the run finished before it could be killed"
+    assert not storage.exists(summary)
     visible = [o.key for o in storage.list_objects("lake/events/")]
     hidden = [p for p in lake_dir.rglob(".*") if p.is_file()]
     assert visible or hidden, "the run was killed before it wrote anything"
@@ -79,6 +85,8 @@ def test_kill_mid_publish_then_rerun(tmp_path):
         for o in storage.list_objects("lake/events/")
     )
     assert rows == 120_000
-    assert json.loads(storage.read_bytes(manifest_key(H)))["complete"] is True
+    committed = json.loads(storage.read_bytes(manifest_key(H)))
+    assert committed["complete"] is True
+    assert json.loads(storage.read_bytes(summary))["commit_id"] == committed["commit_id"]
     # The re-run removed what the killed run left of its temporary files.
     assert not [p for p in lake_dir.rglob(".*") if p.is_file()]

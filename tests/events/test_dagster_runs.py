@@ -14,7 +14,9 @@ from tests.ingest_metadata_checks import assert_ingest_metadata
 SELECT = "events_lake,quarantined_events"
 
 
-def materialize(env: dict, *partition_args: str) -> subprocess.CompletedProcess:
+def materialize(
+    env: dict, *partition_args: str, select: str = SELECT
+) -> subprocess.CompletedProcess:
     command = [
         sys.executable,
         "-m",
@@ -24,7 +26,7 @@ def materialize(env: dict, *partition_args: str) -> subprocess.CompletedProcess:
         "-m",
         "platform_assets.definitions",
         "--select",
-        SELECT,
+        select,
         *partition_args,
     ]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)

@@ -7,6 +7,7 @@ import pytest
 
 from platform_assets.events.ingest import ingest_hour
 from platform_assets.events.layout import manifest_key
+from platform_assets.hour_commits import commit_summary_key
 from tests.events.conftest import event, hour, land, ms
 
 ARRIVAL = hour(1, 10)  # 2025-01-01T10
@@ -54,6 +55,13 @@ def test_an_hour_writes_one_rollup_per_event_date_listed_in_its_manifest(storage
     assert stats.rollups == keys
     manifest = json.loads(storage.read_bytes(manifest_key(ARRIVAL)))
     assert manifest["complete"] and manifest["rollups"] == keys
+    # The commit summary says what the committed manifest says, in a few hundred bytes.
+    summary = json.loads(storage.read_bytes(commit_summary_key("2025-01-01T10")))
+    assert summary == {
+        "commit_id": manifest["commit_id"], "complete": True, "rollups": keys,
+        "counts": manifest["counts"],
+    }  # fmt: skip
+    assert manifest["counts"]["quarantined"] == 2  # the copy and the broken line
 
     assert _rollup(storage, keys[0]) == ([("view", 8, 1, 1)], [("view", "u3", 1)])
     assert _rollup(storage, keys[1]) == (
@@ -76,8 +84,11 @@ def test_a_rerun_rewrites_the_rollups_and_removes_a_date_it_no_longer_touches(st
     assert storage.exists("rollups/events/event_date=2024-12-31/2025-01-01T10.parquet")
     storage.delete(key)
     land(storage, ARRIVAL, "b.jsonl", [event("e9", "buy", ms(hour(1, 10), 5), user_id="u9")])
+    first_commit = json.loads(storage.read_bytes(manifest_key(ARRIVAL)))["commit_id"]
     stats = ingest_hour(storage, ARRIVAL)
 
+    summary = json.loads(storage.read_bytes(commit_summary_key("2025-01-01T10")))
+    assert summary["commit_id"] != first_commit and summary["rollups"] == stats.rollups
     assert stats.rollups == ["rollups/events/event_date=2025-01-01/2025-01-01T10.parquet"]
     assert not storage.exists("rollups/events/event_date=2024-12-31/2025-01-01T10.parquet")
     assert json.loads(storage.read_bytes(manifest_key(ARRIVAL)))["rollups"] == stats.rollups

@@ -13,7 +13,7 @@ def expected(lakes):
     return from_lake(lakes["local"], DATE)
 
 
-@pytest.mark.parametrize("lake", ["local", "local_old", "s3"])
+@pytest.mark.parametrize("lake", ["local", "local_compacted", "local_old", "s3"])
 def test_figures_equal_an_independent_computation(lakes, expected, lake):
     doc, _ = compute_kpis(lakes[lake], DATE)
     assert expected["events"] > 1000 and expected["late_events"] > 0 and expected["quarantined"] > 0
@@ -47,14 +47,30 @@ def test_rollups_spare_the_lake(lakes):
     assert len(doc["sources"]["arrival_hours_from_rollups"]) >= 5  # the date's hours + late ones
     assert doc["sources"]["ingest_hours_from_quarantine_files"] == []  # the manifests' counts
     rollups = [o for o in lakes["local"].list_objects(f"rollups/events/event_date={DATE}/")]
-    assert doc["files_read"] == len(rollups) + plan.manifests_read
-    assert doc["bytes_read"] < doc["lake_bytes"]
+    assert plan.manifests_read == 0 and plan.summaries_read == HOURS  # one small object each
+    assert doc["files_read"] == len(rollups) + plan.summaries_read
+    kinds = doc["bytes_read_by_kind"]
+    assert kinds["rollups"] == sum(o.size for o in rollups) and kinds["lake"] == 0
+    assert doc["bytes_read"] == kinds["rollups"] + kinds["commits"] < doc["lake_bytes"]
+
+
+def test_the_compacted_rollup_replaces_the_hours_it_covers(lakes):
+    doc, plan = compute_kpis(lakes["local_compacted"], DATE)
+    hours = doc["sources"]["arrival_hours_from_rollups"]
+    assert doc["sources"]["arrival_hours_from_date_rollup"] == hours and len(hours) >= 5
+    assert [f.key for t in plan.tasks for f in t.files] == [
+        f"rollups/events_by_date/event_date={DATE}/rollup.parquet"
+    ]
+    assert doc["files_read"] == 1 + plan.summaries_read
+    per_hour, _ = compute_kpis(lakes["local"], DATE)
+    assert doc["bytes_read_by_kind"]["rollups"] < per_hour["bytes_read_by_kind"]["rollups"]
 
 
 @pytest.mark.parametrize("lake", ["local_old", "s3"])
 def test_hours_without_rollups_are_read_from_the_lake(lakes, lake):
     doc, _ = compute_kpis(lakes[lake], DATE)
     assert doc["sources"]["arrival_hours_from_lake"] == OLD_HOURS[lake]
+    assert not set(OLD_HOURS[lake]) & set(doc["sources"]["arrival_hours_from_date_rollup"])
     assert not set(OLD_HOURS[lake]) & set(doc["sources"]["arrival_hours_from_rollups"])
     on_the_date = [stem for stem in OLD_HOURS[lake] if stem.startswith(DATE)]
     assert doc["sources"]["ingest_hours_from_quarantine_files"] == on_the_date

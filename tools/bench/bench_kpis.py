@@ -1,14 +1,16 @@
 """KPIs benchmark: `sluice-kpis` on moto S3 against DuckDB over the same S3 data.
 
 A day of SLUICE_BENCH_KPIS_EVENTS events (default 1M) is generated and ingested (with its
-rollups) on local disk, then uploaded as it is to a moto S3 server (a subprocess). Every
-contender reads S3 through a byte-counting TCP proxy, so "bytes on the wire" is measured the
-same way for all (HTTP headers and listings included):
+per-hour rollups and commit summaries) on local disk, the date's compacted rollup is written
+(what events_rollups_by_date does once the day's last hour is in), then it is all uploaded to
+a moto S3 server (a subprocess). Every contender reads S3 through a byte-counting TCP proxy,
+so "bytes on the wire" is measured the same way for all (HTTP headers and listings included):
 
 1. `sluice-kpis --date D` (one process, then --workers 2), a subprocess as a user runs it;
-2. the same with the day's rollups deleted (the lake fallback, as for a day ingested before);
-3. DuckDB computing the same figures over the date's hive glob through httpfs;
-4. DuckDB scanning the date's raw landing JSON (no validation, no dedupe: a lower bound).
+2. the same with the compacted rollup deleted (the per-hour rollups: before compaction ran);
+3. the same with every rollup deleted (the lake fallback, as for a day ingested before);
+4. DuckDB computing the same figures over the date's hive glob through httpfs;
+5. DuckDB scanning the date's raw landing JSON (no validation, no dedupe: a lower bound).
 
 Run alone: ``python -m tools.bench.bench_kpis [WORKDIR]``.
 """
@@ -30,9 +32,12 @@ import boto3
 import duckdb
 
 from platform_assets.catalog.connection import configure_for_storage
+from platform_assets.events.date_rollup import compact_date
 from platform_assets.events.ingest import ingest_hours
+from platform_assets.hour_commits import daily_rollup_key
 from resources.storage import StorageResource
 from tools.bench.byte_counting_proxy import ByteCountingProxy, free_port, wait_for_port
+from tools.bench.kpis_markdown import markdown
 from tools.generate.events import generate_events
 
 EVENTS = int(os.environ.get("SLUICE_BENCH_KPIS_EVENTS", 1_000_000))
@@ -80,12 +85,16 @@ def _sluice_kpis(proxy: ByteCountingProxy, out: Path, workers: int) -> dict:
         "wire_bytes": proxy.bytes_to_client,
         "doc": doc,
         "steps": steps.group(1) if steps else "",
+        "files_read": doc["files_read"],
+        "bytes_read": doc["bytes_read"],
+        "bytes_read_by_kind": doc["bytes_read_by_kind"],
+        "read_share": round(doc["bytes_read"] / doc["lake_bytes"], 4),
     }
 
 
-def _delete_rollups(endpoint: str) -> None:
+def _delete(endpoint: str, prefix: str) -> None:
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
-    listed = client.list_objects_v2(Bucket=BUCKET, Prefix="root/rollups/")
+    listed = client.list_objects_v2(Bucket=BUCKET, Prefix=f"root/{prefix}")
     for obj in listed.get("Contents", []):
         client.delete_object(Bucket=BUCKET, Key=obj["Key"])
 
@@ -176,6 +185,9 @@ def run(workdir: Path) -> tuple[dict, str]:
     began = time.perf_counter()
     list(ingest_hours(local, [start + timedelta(hours=i) for i in range(24)]))
     ingested = time.perf_counter() - began
+    began = time.perf_counter()
+    date_rollup = compact_date(local, DAY, workdir)
+    compacted = time.perf_counter() - began
 
     port = free_port()
     moto = subprocess.Popen(
@@ -196,25 +208,26 @@ def run(workdir: Path) -> tuple[dict, str]:
             ours2 = _sluice_kpis(proxy, workdir / "out-2", 2)
             duck = _duckdb_glob(proxy)
             raw = _raw_json_scan(proxy)
+            # Before the compaction ran: the per-hour rollups.
+            _delete(endpoint, daily_rollup_key(DAY))
+            hourly = _sluice_kpis(proxy, workdir / "out-hourly", 1)
             # As if the day had been ingested before rollups existed: the lake fallback.
-            _delete_rollups(endpoint)
+            _delete(endpoint, "rollups/")
             fallback = _sluice_kpis(proxy, workdir / "out-fallback", 1)
     finally:
         moto.terminate()
         moto.wait()
     doc = ours.pop("doc")
-    ours2.pop("doc")
-    fallback_doc = fallback.pop("doc")
-    fallback.update(
-        files_read=fallback_doc["files_read"],
-        bytes_read=fallback_doc["bytes_read"],
-        same_figures=_figures(fallback_doc) == _figures(doc),
-    )
+    ours2["same_figures"] = _figures(ours2.pop("doc")) == _figures(doc)
+    hourly["same_figures"] = _figures(hourly.pop("doc")) == _figures(doc)
+    fallback["same_figures"] = _figures(fallback.pop("doc")) == _figures(doc)
     lake_bytes = doc["lake_bytes"]
     rollup_bytes = sum(
         p.stat().st_size
         for p in (root / "rollups" / "events" / f"event_date={DAY}").glob("*.parquet")
     )
+    summaries = list((root / "state" / "events" / "commits").glob(f"{DAY}T*.json"))
+    manifests = list((root / "state" / "events" / "manifests").glob(f"{DAY}T*.json"))
     result = {
         "events_generated": EVENTS,
         "date_events": doc["events"],
@@ -222,16 +235,20 @@ def run(workdir: Path) -> tuple[dict, str]:
         "lake_files": doc["lake_files"],
         "lake_bytes": lake_bytes,
         "rollup_bytes": rollup_bytes,
+        "date_rollup": {
+            "bytes": date_rollup.bytes_written,
+            "hours": len(date_rollup.hours),
+            "user_type_pairs": date_rollup.pairs,
+            "seconds": round(compacted, 2),
+        },
+        "commit_summary_bytes": sum(p.stat().st_size for p in summaries),
+        "manifest_bytes": sum(p.stat().st_size for p in manifests),
         "generate_seconds": round(generated, 1),
         "ingest_seconds": round(ingested, 1),
         "upload": {"files": uploaded_files, "bytes": uploaded_bytes, "seconds": round(uploaded, 1)},
-        "sluice_kpis": {
-            **ours,
-            "files_read": doc["files_read"],
-            "bytes_read": doc["bytes_read"],
-            "read_share": round(doc["bytes_read"] / lake_bytes, 4),
-        },
+        "sluice_kpis": ours,
         "sluice_kpis_workers_2": ours2,
+        "sluice_kpis_hourly_rollups": hourly,
         "sluice_kpis_lake_fallback": fallback,
         "duckdb_glob": duck,
         "raw_json_scan": raw,
@@ -242,46 +259,7 @@ def run(workdir: Path) -> tuple[dict, str]:
         "speedup_vs_duckdb_glob": round(duck["seconds"] / ours["seconds"], 1),
         "speedup_vs_raw_json": round(raw["seconds"] / ours["seconds"], 1),
     }
-    return result, _markdown(result)
-
-
-def _markdown(r: dict) -> str:
-    mb = 2**20
-    ours, duck, raw = r["sluice_kpis"], r["duckdb_glob"], r["raw_json_scan"]
-    fb = r["sluice_kpis_lake_fallback"]
-    return f"""## kpis
-
-A day of {r["events_generated"]:,} generated events ({r["date_events"]:,} valid on {DAY},
-{r["active_users"]:,} active users, {r["lake_files"]:,} lake files, {r["lake_bytes"] / mb:.1f} MB of
-lake, {r["rollup_bytes"] / mb:.2f} MB of rollups), ingested with rollups ({r["ingest_seconds"]} s) \
-and
-uploaded to moto S3; every contender reads through the same byte-counting proxy.
-
-| contender | wall s | bytes on the wire | time / sluice-kpis |
-|---|---:|---:|---:|
-| `sluice-kpis --date {DAY}` | {ours["seconds"]} | {ours["wire_bytes"] / mb:.2f} MB | 1 |
-| `sluice-kpis --workers 2` | {r["sluice_kpis_workers_2"]["seconds"]} | \
-{r["sluice_kpis_workers_2"]["wire_bytes"] / mb:.2f} MB | \
-{r["sluice_kpis_workers_2"]["seconds"] / ours["seconds"]:.1f} |
-| `sluice-kpis`, rollups deleted (lake fallback: the `user_id` column) | {fb["seconds"]} | \
-{fb["wire_bytes"] / mb:.2f} MB | {fb["seconds"] / ours["seconds"]:.1f} |
-| DuckDB httpfs, hive glob over the date | {duck["seconds"]} | {duck["wire_bytes"] / mb:.2f} MB | \
-{r["speedup_vs_duckdb_glob"]} |
-| DuckDB scan of the raw landing JSON (no validation) | {raw["seconds"]} | \
-{raw["wire_bytes"] / mb:.2f} MB | \
-{r["speedup_vs_raw_json"]} |
-
-Inside sluice-kpis (its own timings, the rest is interpreter start): {ours["steps"]}; with
-rollups deleted: {fb["steps"]}.
-
-sluice-kpis read {ours["files_read"]} files, {ours["bytes_read"] / mb:.2f} MB: \
-{ours["read_share"]:.1%} of the
-date's lake bytes (target <= 10%); {r["speedup_vs_duckdb_glob"]}x faster than the DuckDB glob \
-(target >= 3x).
-Same figures as DuckDB (events, users, late, types): {r["same_figures"]}; the lake fallback read
-{fb["files_read"]:,} files, {fb["bytes_read"] / mb:.2f} MB, same figures as from rollups: \
-{fb["same_figures"]}.
-"""
+    return result, markdown(result, DAY)
 
 
 if __name__ == "__main__":
