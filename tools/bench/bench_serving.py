@@ -2,15 +2,15 @@
 
 (a) history of random active users, one page of 100, against what a user would do without
 the copy: DuckDB over the type/time lake filtering on user_id; (b) stats over 30 days from
-engagement.user_daily_activity; and what the copy costs per day of lake.
+engagement.user_daily_activity, closed loop (saturation) and at a fixed offered rate
+(latency from each request's scheduled start); and what the copy costs per day of lake.
 
-    python -m tools.bench.bench_serving     # SLUICE_TEST_POSTGRES_URL picks a server
-    SLUICE_BENCH_SERVING_EVENTS=3000000 ... # the issue's scale (slower to build here)
+    python -m tools.bench.run serving       # SLUICE_TEST_POSTGRES_URL picks a server
 """
 
 from __future__ import annotations
 
-import asyncio
+import io
 import json
 import os
 import random
@@ -22,22 +22,31 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-EVENTS = int(os.environ.get("SLUICE_BENCH_SERVING_EVENTS", "600000"))
+from tools.bench.http_load import closed_loop, fixed_rate, percentiles
+
+EVENTS = int(os.environ.get("SLUICE_BENCH_SERVING_EVENTS", "3000000"))
 DAYS = int(os.environ.get("SLUICE_BENCH_SERVING_DAYS", "30"))
 TYPES = int(os.environ.get("SLUICE_BENCH_SERVING_TYPES", "50"))
 SECONDS = float(os.environ.get("SLUICE_BENCH_SERVING_SECONDS", "15"))
 ALTERNATIVE_QUERIES = int(os.environ.get("SLUICE_BENCH_SERVING_ALT_QUERIES", "8"))
+STATS_RATE = float(os.environ.get("SLUICE_BENCH_SERVING_STATS_RATE", "400"))  # requests/s
 CONCURRENCY = 8
 WORKERS = int(os.environ.get("SLUICE_BENCH_SERVING_WORKERS", "2"))  # uvicorn processes
-# The marts' table (issue 14), filled here from the lake so this runs without dbt.
+# The marts' table (issue 14) as dbt/macros/published.sql creates it (columns, the
+# event_date index, the lookup index of user_daily_activity.sql), filled here from the lake
+# so this runs without dbt; the index is built after the COPY (faster than row by row).
 MART_DDL = """
 CREATE SCHEMA IF NOT EXISTS engagement;
 CREATE TABLE IF NOT EXISTS engagement.user_daily_activity (
-    user_id text NOT NULL, event_date date NOT NULL, event_type text NOT NULL,
-    events bigint NOT NULL,
-    first_event_at timestamptz NOT NULL, last_event_at timestamptz NOT NULL,
-    PRIMARY KEY (user_id, event_date, event_type)
+    user_id text, event_date date, event_type text, events bigint,
+    first_event_at timestamptz, last_event_at timestamptz
 )
+"""
+MART_INDEXES = """
+CREATE INDEX IF NOT EXISTS user_daily_activity_event_date_i
+    ON engagement.user_daily_activity (event_date);
+CREATE INDEX IF NOT EXISTS user_daily_activity_user_id_event_date_event_type_i
+    ON engagement.user_daily_activity (user_id, event_date, event_type) INCLUDE (events);
 """
 TOKEN = "bench-token-0123456789abcdef"
 
@@ -46,48 +55,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def percentiles(latencies: list[float]) -> dict:
-    ordered = sorted(latencies)
-
-    def at(q: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
-
-    return {"p50_ms": at(0.50), "p95_ms": at(0.95), "p99_ms": at(0.99), "requests": len(ordered)}
-
-
-async def _load(base: str, paths: list[str], seconds: float) -> dict:
-    """CONCURRENCY clients sending requests back to back for ``seconds``."""
-    import httpx
-
-    latencies: list[float] = []
-    errors = 0
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(
-        base_url=base, headers=headers, limits=limits, timeout=60
-    ) as client:
-        deadline = time.perf_counter() + seconds
-
-        async def worker(offset: int):
-            nonlocal errors
-            i = offset
-            while time.perf_counter() < deadline:
-                began = time.perf_counter()
-                response = await client.get(paths[i % len(paths)])
-                latencies.append(time.perf_counter() - began)
-                errors += response.status_code != 200
-                i += CONCURRENCY
-
-        began = time.perf_counter()
-        await asyncio.gather(*(worker(n) for n in range(CONCURRENCY)))
-        elapsed = time.perf_counter() - began
-    return {
-        **percentiles(latencies),
-        "requests_per_s": round(len(latencies) / elapsed, 1),
-        "errors": errors,
-    }
 
 
 def _alternative(storage_root: Path, users: list[str]) -> dict:
@@ -120,17 +87,77 @@ def _alternative(storage_root: Path, users: list[str]) -> dict:
     }
 
 
-def _fill_mart(rows: list[tuple], postgres_url: str) -> float:
+def _fill_mart(mart, postgres_url: str) -> float:
+    """COPY the mart's rows (an Arrow table) as CSV, then index and vacuum it as dbt leaves
+    a published table after the autovacuum (index-only scans need the visibility map)."""
     import psycopg
+    import pyarrow.csv as pacsv
 
     began = time.perf_counter()
-    with psycopg.connect(postgres_url) as conn:
+    text = io.BytesIO()
+    pacsv.write_csv(mart, text, pacsv.WriteOptions(include_header=False))
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(MART_DDL)
-        with conn.cursor().copy("COPY engagement.user_daily_activity FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        conn.execute("ANALYZE engagement.user_daily_activity")
+        with conn.cursor().copy(
+            "COPY engagement.user_daily_activity FROM STDIN (FORMAT csv)"
+        ) as copy:
+            view = text.getbuffer()
+            for offset in range(0, len(view), 1 << 20):
+                copy.write(view[offset : offset + (1 << 20)])
+        conn.execute(MART_INDEXES)
+        conn.execute("VACUUM ANALYZE engagement.user_daily_activity")
     return time.perf_counter() - began
+
+
+def _cpu_seconds(pids) -> dict[int, float]:
+    import psutil
+
+    seconds = {}
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.Error:  # ended, or not ours to read (a Postgres on another host)
+            continue
+        seconds[pid] = times.user + times.system
+    return seconds
+
+
+class CpuMeter:
+    """CPU seconds the API's processes and its Postgres backends spend during a load run."""
+
+    def __init__(self, server: subprocess.Popen, postgres_url: str):
+        self.server, self.postgres_url = server, postgres_url
+
+    def _pids(self) -> tuple[list[int], list[int]]:
+        import psutil
+        import psycopg
+
+        root = psutil.Process(self.server.pid)
+        api = [root.pid, *(child.pid for child in root.children(recursive=True))]
+        with psycopg.connect(self.postgres_url) as conn:
+            backends = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ]
+        return api, backends
+
+    def measure(self, load) -> dict:
+        api, backends = self._pids()
+        before = _cpu_seconds(api + backends)
+        result = load()
+        api, backends = self._pids()
+        after = _cpu_seconds(api + backends)
+        used = {pid: after[pid] - before.get(pid, 0.0) for pid in after}
+        done = max(1, result["requests"])
+        result["api_cpu_ms_per_request"] = round(sum(used.get(p, 0) for p in api) * 1000 / done, 3)
+        postgres = sum(used.get(p, 0) for p in backends)
+        result["postgres_cpu_ms_per_request"] = (
+            round(postgres * 1000 / done, 3) if any(p in after for p in backends) else None
+        )
+        return result
 
 
 def _serve(storage_root: Path, postgres_url: str) -> tuple[subprocess.Popen, str]:
@@ -193,7 +220,7 @@ def run(workdir: Path) -> tuple[dict, str]:
     database = f"sluice_bench_serving_{os.getpid()}"
     postgres_url = create_database(server_url, database, exist_ok=True)
     try:
-        mart_seconds = _fill_mart(lake.pop("mart_rows"), postgres_url)
+        mart_seconds = _fill_mart(lake.pop("mart"), postgres_url)
         server, base = _serve(root, postgres_url)
         try:
             rng = random.Random(7)
@@ -202,12 +229,17 @@ def run(workdir: Path) -> tuple[dict, str]:
                 active[rng.randrange(len(active) // 2)] for _ in range(2000)
             ]  # the active half
             end = lake["dates"][-1]
-            history = asyncio.run(
-                _load(base, [f"/v1/users/{u}/events?limit=100" for u in users], SECONDS)
+            history_paths = [f"/v1/users/{u}/events?limit=100" for u in users]
+            stats_paths = [f"/v1/users/{u}/stats?days=30&end={end}" for u in users]
+            meter = CpuMeter(server, postgres_url)
+            closed_loop(base, TOKEN, stats_paths[:200], 2)  # warm up: pools, prepared plans
+            history = meter.measure(lambda: closed_loop(base, TOKEN, history_paths, SECONDS))
+            stats = meter.measure(lambda: closed_loop(base, TOKEN, stats_paths, SECONDS))
+            stats_load = os.getloadavg()[0]
+            stats_fixed = meter.measure(
+                lambda: fixed_rate(base, TOKEN, stats_paths, SECONDS, STATS_RATE)
             )
-            stats = asyncio.run(
-                _load(base, [f"/v1/users/{u}/stats?days=30&end={end}" for u in users], SECONDS)
-            )
+            stats_fixed_load = os.getloadavg()[0]
         finally:
             server.terminate()
             server.wait(timeout=15)
@@ -230,6 +262,9 @@ def run(workdir: Path) -> tuple[dict, str]:
         "history": history,
         "history_alternative": alternative,
         "stats": stats,
+        "stats_load_average": stats_load,
+        "stats_fixed_rate": stats_fixed,
+        "stats_fixed_rate_load_average": stats_fixed_load,
         "load_average": os.getloadavg()[0],
         "workers": WORKERS,
     }
