@@ -37,7 +37,8 @@ class StatsReader:
     def __init__(self, postgres_url: str, pool_size: int = 8):
         # min_size=0: the API starts (and /health answers) while Postgres is down. No check
         # on every checkout (a round trip per request); a connection that broke while idle
-        # (a Postgres restart) fails its query, the pool drops it, and the query is retried.
+        # (a Postgres restart) fails its query; then the pool checks its idle connections
+        # once, dropping the broken ones, and the query is retried.
         self.pool = AsyncConnectionPool(
             postgres_url, min_size=0, max_size=pool_size, open=False, name="sluice-api"
         )
@@ -58,7 +59,8 @@ class StatsReader:
             except psycopg.OperationalError as err:
                 if isinstance(err, PoolTimeout):
                     raise
-                rows = await self._rows(params)  # once more, on a fresh connection
+                await self.pool.check()  # drops every idle connection that broke with it
+                rows = await self._rows(params)
         except psycopg.errors.UndefinedTable:
             raise MartMissingError(
                 f"{MART_TABLE} does not exist yet: materialize the engagement marts"
