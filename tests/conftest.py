@@ -12,7 +12,16 @@ SAMPLE_DATA = ROOT / "tools" / "samples"
 for _var in [v for v in os.environ if v.startswith("SLUICE_") and not v.startswith("SLUICE_TEST_")]:
     del os.environ[_var]
 
-pytest_plugins = ["tests.fixtures.moto", "tests.fixtures.postgres", "tests.fixtures.lake_storage"]
+# Session fixtures live in one plugin each, so every directory's tests share one instance of
+# them (a fixture imported into two conftests would be two fixtures, built twice): one moto
+# server, one Postgres, one marts world (events ingested, dbt build) for tests/marts and the
+# serving end-to-end test.
+pytest_plugins = [
+    "tests.fixtures.moto",
+    "tests.fixtures.postgres",
+    "tests.fixtures.lake_storage",
+    "tests.fixtures.marts_world",
+]
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
   published: build the model in the in-memory DuckDB, then publish it into Postgres (the
   attached app database) in ONE Postgres transaction:
     - the schema and table are created if missing, with the column types declared in the
-      model's yml (data_type, Postgres types), and an index on the partition column;
+      model's yml (data_type, Postgres types), an index on the partition column, and the
+      indexes of config lookup_indexes (readers' keys: {'columns': [...], 'include': [...]});
     - the table is locked against other publishers (readers are never blocked), so two runs
       of the same date cannot interleave their delete and insert;
     - partitioned marts (config partition_column) delete exactly the run's dates
@@ -39,6 +40,9 @@
     {%- if partition_column %}
     create index if not exists {{ this.identifier }}_{{ partition_column }}_i on {{ pg_table }} ({{ partition_column }});
     {%- endif %}
+    {%- for index in config.get('lookup_indexes', []) %}
+    create index if not exists {{ this.identifier }}_{{ index['columns'] | join('_') }}_i on {{ pg_table }} ({{ index['columns'] | join(', ') }}){% if index.get('include') %} include ({{ index['include'] | join(', ') }}){% endif %};
+    {%- endfor %}
   {%- endset %}
   {%- if partition_column -%}
     {%- set delete_filter = partition_column ~ " >= date '" ~ var('min_date') ~ "' and " ~ partition_column ~ " < date '" ~ var('max_date') ~ "'" -%}

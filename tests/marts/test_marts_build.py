@@ -10,7 +10,13 @@ from dagster import AssetKey, DagsterEventType, EventRecordsFilter, build_sensor
 
 from platform_assets.marts.reconcile import reconcile
 from tests.events.conftest import event, land, ms
-from tests.marts.conftest import END_DATE, EVENT_DATES, FIRST_DATE, run_event_marts, run_table_marts
+from tests.fixtures.marts_world import (
+    END_DATE,
+    EVENT_DATES,
+    FIRST_DATE,
+    run_event_marts,
+    run_table_marts,
+)
 from tests.marts.expected import EVENT_MARTS, TABLE_MARTS, lake_marts, published, table_marts
 
 
@@ -120,7 +126,7 @@ def test_a_late_event_refreshes_exactly_its_own_date(marts_world):
         "late.jsonl",
         [event("late-1", "user_created", created_at=created, user_id="late-user")],
     )
-    from tests.marts.conftest import ingest_event_hours
+    from tests.fixtures.marts_world import ingest_event_hours
 
     ingest_event_hours(marts_world, "2025-01-04-05:00", "2025-01-04-05:00")
     metadata = instance.get_latest_materialization_event(

@@ -1,8 +1,10 @@
 """The stats and health routes over real HTTP, the mart in a real Postgres."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import httpx
+import psycopg
 
 from platform_assets.serving.api.app import create_app
 from tests.serving.lake_fixtures import (
@@ -119,3 +121,50 @@ def test_openapi_docs_are_served(api):
     assert {"/health", "/v1/users/{user_id}/events", "/v1/users/{user_id}/stats"} <= set(
         spec["paths"]
     )
+
+
+def test_the_declared_route_answers_as_the_fast_path(api, served_lake, serving_postgres):
+    """StatsFastPath answers the route; the FastAPI route behind it (what /docs describes)
+    gives the same answers when reached directly."""
+    rows = served_lake[2]
+    user_id = busiest_user(rows)
+    spec = api.get("/openapi.json").json()["paths"]["/v1/users/{user_id}/stats"]["get"]
+    assert {p["name"] for p in spec["parameters"]} == {"user_id", "days", "end", "types"}
+    framework = create_app(served_lake[0], serving_postgres, TOKENS).app
+    cases = [
+        ({"days": "4", "end": served_lake[1][-1]}, AUTH),
+        ({"days": "4", "end": served_lake[1][-1], "types": "a,b"}, AUTH),
+        ({"days": "0"}, AUTH),
+        ({}, {"Authorization": f"Bearer {HISTORY_TOKEN}"}),
+        ({}, {}),
+    ]
+    with ServedApp(framework) as served, httpx.Client(base_url=served.url) as direct:
+        for params, headers in cases:
+            fast = api.get(f"/v1/users/{user_id}/stats", params=params, headers=headers)
+            slow = direct.get(f"/v1/users/{user_id}/stats", params=params, headers=headers)
+            assert (fast.status_code, fast.json()) == (slow.status_code, slow.json()), params
+            assert fast.headers.get("www-authenticate") == slow.headers.get("www-authenticate")
+
+
+def test_stats_survive_the_servers_connections_being_dropped(api, served_lake, serving_postgres):
+    """The pool does not check a connection on every checkout: after Postgres closed every
+    idle one (as a restart does), the first query fails, the pool drops the broken ones and
+    the route retries on a fresh connection."""
+    user_id = busiest_user(served_lake[2])
+    path, params = f"/v1/users/{user_id}/stats", {"days": 3, "end": served_lake[1][-1]}
+    before = api.get(path, params=params, headers=AUTH).json()
+
+    def one(_):  # side by side, so the pool holds several connections
+        return httpx.get(f"{api.base_url}{path}", params=params, headers=AUTH).status_code
+
+    with ThreadPoolExecutor(8) as threads:
+        assert set(threads.map(one, range(32))) == {200}
+    with psycopg.connect(serving_postgres, autocommit=True) as conn:
+        dropped = conn.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()[0]
+    assert dropped >= 1
+    response = api.get(path, params=params, headers=AUTH)
+    assert response.status_code == 200, response.text
+    assert response.json() == before

@@ -18,6 +18,7 @@ from platform_assets.serving.api.history import HistoryReader
 from platform_assets.serving.api.params import BadRequest
 from platform_assets.serving.api.routes import router
 from platform_assets.serving.api.stats import MartMissingError, StatsReader
+from platform_assets.serving.api.stats_route import StatsFastPath
 from resources.api_tokens import TokenGrant, load_tokens
 from resources.postgres import POSTGRES_URL_VARIABLE
 from resources.storage import StorageResource
@@ -41,8 +42,10 @@ def create_app(
     storage: StorageResource | None = None,
     postgres_url: str | None = None,
     tokens: dict[str, TokenGrant] | None = None,
-) -> FastAPI:
-    """The API over ``storage`` and ``postgres_url`` (default: the SLUICE_* settings)."""
+) -> StatsFastPath:
+    """The API over ``storage`` and ``postgres_url`` (default: the SLUICE_* settings): the
+    FastAPI app behind StatsFastPath, which answers the stats route itself (it delegates
+    attributes, so callers use it as the FastAPI app)."""
     storage = storage or StorageResource()
     postgres_url = postgres_url or os.environ.get(POSTGRES_URL_VARIABLE)
     if not postgres_url:
@@ -85,4 +88,4 @@ def create_app(
     async def mart_missing(_request: Request, err: MartMissingError):
         return _error(503, str(err))
 
-    return app
+    return StatsFastPath(app, serving)

@@ -28,8 +28,12 @@ FIRST_STEP_FILES = 32
 # $1 user, $2/$3 the position after which the page starts, $4 the type or NULL, $5 rows.
 # FROM is one of two fixed sources: DuckDB's own reader over a list of local paths ($6), or
 # a pyarrow dataset registered as copy_files (S3, through the storage's pyarrow filesystem).
+# DISTINCT ON the paging key: a redelivery the ingest's 24-hour dedupe window missed is in the
+# lake twice (docs/events.md, "Duplicates"); an event is listed once, or keyset paging would
+# show both copies within a page and one across a page boundary.
 _PAGE_SQL = """
-SELECT event_id, event_type, epoch_ms(created_at) AS created_ms, attributes, meta
+SELECT DISTINCT ON (created_at, event_id)
+       event_id, event_type, epoch_ms(created_at) AS created_ms, attributes, meta
 FROM {source}
 WHERE user_id = $1
   AND (created_at > make_timestamptz($2 * 1000)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import orjson
@@ -12,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from platform_assets.serving.api import cursor as paging
 from platform_assets.serving.api import params
 from platform_assets.serving.api.auth import HistoryGrant, StatsGrant
+from platform_assets.serving.api.stats_route import stats_answer
 from platform_assets.serving.layout import PREFIX
 
 router = APIRouter()
@@ -107,9 +107,18 @@ async def user_stats(
         str | None, Query(description="comma-separated event types (default: all)")
     ] = None,
 ) -> Response:
-    user_id = params.user_id(user_id)
-    window_days = params.bounded_int("days", days, params.DEFAULT_DAYS, 1, params.MAX_DAYS)
-    last = params.a_date("end", end) or datetime.now(UTC).date()
-    wanted = params.event_types(types)
-    body = await request.app.state.serving.stats.daily(user_id, last, window_days, wanted)
-    return json_response({"user_id": user_id, **body})
+    """Declared here for the OpenAPI docs; requests are answered by StatsFastPath
+    (stats_route.py) with the same ``stats_answer`` before they reach the router."""
+    query = {"days": days, "end": end, "types": types}
+    status, body, headers = await stats_answer(
+        request.app.state.serving,
+        user_id,
+        request.headers.get("authorization"),
+        {name: value for name, value in query.items() if value is not None},
+    )
+    return Response(
+        body,
+        status,
+        {name.decode(): value.decode() for name, value in headers},
+        media_type="application/json",
+    )
