@@ -29,8 +29,11 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
+from tools.bench.logins_markdown import logins_markdown
+
 MESSAGES = int(os.environ.get("SLUICE_BENCH_LOGIN_MESSAGES", "100000"))
 MOTO_MESSAGES = int(os.environ.get("SLUICE_BENCH_MOTO_MESSAGES", "500"))
+LOAD_ATTEMPTS = int(os.environ.get("SLUICE_BENCH_LOGIN_ATTEMPTS", "3"))
 MALFORMED_EVERY = 100  # 1% malformed, like the sample
 
 
@@ -129,19 +132,58 @@ def _postgres_url(workdir: Path):
     return server.url, server.stop
 
 
+def _load_once(server_url: str, database: str, storage, hours, keys) -> dict:
+    """Archive to user_logins into a fresh ``database``: seconds, CPU by process, counts; and
+    (seconds, inserts) of a re-run of the same hours."""
+    from platform_assets.logins.ingest import ingest_hour
+    from resources.migrations import apply_migrations
+    from resources.postgres import PostgresResource
+    from tools.embedded_postgres import create_database
+
+    url = create_database(server_url, database, exist_ok=False)
+    apply_migrations(url)
+    postgres = PostgresResource(url=url)
+    try:
+        backends_before = _backend_cpu(server_url, database)
+        cpu_before, children_before = time.process_time(), _children_cpu()
+        started = time.perf_counter()
+        loaded = [ingest_hour(hour, storage, postgres.connection, keys) for hour in hours]
+        load_seconds = time.perf_counter() - started
+        backends_after = _backend_cpu(server_url, database)
+        cpu = {
+            "loader": round(time.process_time() - cpu_before, 2),
+            "protect_processes": round(_children_cpu() - children_before, 2),
+            "postgres": None
+            if backends_before is None or backends_after is None
+            else round(
+                sum(t - backends_before.get(pid, 0.0) for pid, t in backends_after.items()), 2
+            ),
+        }
+        started = time.perf_counter()
+        rerun = [ingest_hour(hour, storage, postgres.connection, keys) for hour in hours]
+        rerun_seconds = time.perf_counter() - started
+    finally:
+        postgres.close()
+    return {
+        "load_seconds": round(load_seconds, 2),
+        "load_cpu_seconds": cpu,
+        "read": sum(r.read for r in loaded),
+        "inserted": sum(r.inserted for r in loaded),
+        "quarantined": sum(r.quarantined for r in loaded),
+        "rerun": (round(rerun_seconds, 2), sum(r.inserted for r in rerun)),
+    }
+
+
 def run(workdir: Path) -> tuple[dict, str]:
     import boto3
     from moto.server import ThreadedMotoServer
 
     from platform_assets.logins.archive import drain_queue
-    from platform_assets.logins.ingest import ingest_hour
     from platform_assets.logins.layout import hour_of_key
-    from resources.migrations import apply_migrations
-    from resources.postgres import PostgresResource
     from resources.queue import LoginQueueResource
     from resources.secrets import keys_from_env
     from resources.storage import StorageResource
-    from tools.embedded_postgres import create_database, drop_database
+    from tools.embedded_postgres import drop_database
 
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -157,6 +199,7 @@ def run(workdir: Path) -> tuple[dict, str]:
     endpoint = f"http://127.0.0.1:{port}"
     server_url, stop_postgres = _postgres_url(workdir)
     database = f"sluice_bench_logins_{uuid.uuid4().hex[:8]}"
+    databases: list[str] = []
     results: dict = {"messages": MESSAGES, "malformed": MESSAGES // MALFORMED_EVERY}
     try:
         sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1")
@@ -203,95 +246,34 @@ def run(workdir: Path) -> tuple[dict, str]:
                 "SLUICE_PII_ENCRYPTION_KEY": base64.b64encode(os.urandom(32)).decode(),
             }
         )
-        url = create_database(server_url, database, exist_ok=False)
-        apply_migrations(url)
-        postgres = PostgresResource(url=url)
         hours = sorted({hour_of_key(k) for r in drained for k in r.archive_keys})
-        backends_before = _backend_cpu(server_url, database)
-        cpu_before, children_before = time.process_time(), _children_cpu()
-        started = time.perf_counter()
-        loaded = [ingest_hour(hour, storage, postgres.connection, keys) for hour in hours]
-        load_seconds = time.perf_counter() - started
-        backends_after = _backend_cpu(server_url, database)
-        read = sum(r.read for r in loaded)
-        results["load_cpu_seconds"] = {
-            "loader": round(time.process_time() - cpu_before, 2),
-            "protect_processes": round(_children_cpu() - children_before, 2),
-            "postgres": None
-            if backends_before is None or backends_after is None
-            else round(
-                sum(t - backends_before.get(pid, 0.0) for pid, t in backends_after.items()), 2
-            ),
-        }
+        # The load is timed LOAD_ATTEMPTS times, each into a fresh database: the median is the
+        # figure (one run on a shared 2-core machine says little); the last one is re-run.
+        attempts = []
+        for attempt in range(LOAD_ATTEMPTS):
+            name = f"{database}_{attempt}"
+            databases.append(name)
+            attempts.append(_load_once(server_url, name, storage, hours, keys))
+        load = sorted(attempts, key=lambda a: a["load_seconds"])[len(attempts) // 2]
+        read = load["read"]
         results.update(
-            load_seconds=round(load_seconds, 2),
-            read=read,
-            inserted=sum(r.inserted for r in loaded),
-            quarantined=sum(r.quarantined for r in loaded),
-            load_messages_per_s=round(read / load_seconds),
+            {k: v for k, v in load.items() if k != "rerun"},
+            load_attempt_seconds=[a["load_seconds"] for a in attempts],
+            load_messages_per_s=round(read / load["load_seconds"]),
+            rerun_seconds=attempts[-1]["rerun"][0],
+            rerun_inserted=attempts[-1]["rerun"][1],
         )
-        started = time.perf_counter()
-        rerun = [ingest_hour(hour, storage, postgres.connection, keys) for hour in hours]
-        results.update(
-            rerun_seconds=round(time.perf_counter() - started, 2),
-            rerun_inserted=sum(r.inserted for r in rerun),
-        )
-        postgres.close()
     finally:
-        try:
-            drop_database(server_url, database)
-        except Exception:  # noqa: BLE001 (cleanup must not hide the real error)
-            pass
+        for name in databases:
+            try:
+                drop_database(server_url, name)
+            except Exception:  # noqa: BLE001 (cleanup must not hide the real error)
+                pass
         stop_postgres()
         moto.stop()
 
-    markdown = "\n".join(
-        [
-            f"## Logins: {MESSAGES:,} login messages drained, masked, loaded "
-            f"({datetime.now(timezone.utc):%Y-%m-%d})",
-            "",
-            "| phase | messages | seconds | messages/s |",
-            "|---|---:|---:|---:|",
-            f"| drain from moto SQS: receive -> archive -> delete | {MOTO_MESSAGES:,} "
-            f"| {results['moto_drain_seconds']} "
-            f"| {results['moto_drain_messages_per_s']:,} |",
-            f"| drain, platform overhead only (in-memory queue, no SQS latency) | {received:,} "
-            f"| {results['drain_seconds']} | {results['drain_messages_per_s']:,} |",
-            f"| load: parse, pandera, HMAC + AES-GCM, COPY + upsert | {read:,} "
-            f"| {results['load_seconds']} "
-            f"| {results['load_messages_per_s']:,} |",
-            f"| re-run of the same hours (inserts {results['rerun_inserted']}) | {read:,} "
-            f"| {results['rerun_seconds']} | |",
-            "",
-            _cpu_text(results["load_cpu_seconds"], read),
-            "",
-            f"{results['inserted']:,} rows inserted, {results['quarantined']:,} quarantined "
-            "(1% malformed by design), "
-            f"{results['archive_files']} archive files of 1,000 messages. "
-            "moto's SQS recomputes queue attributes over "
-            "every queued message on each ReceiveMessage, so its rate falls with queue depth "
-            "and 100k messages cannot "
-            "be pushed through it in minutes; it measures moto, not the drain. "
-            "On AWS the drain is bound by ~10-30 ms "
-            "per 10-message receive and delete; run several drains "
-            "(the sensor starts one at a time) to go faster.",
-        ]
-    )
-    return results, markdown
+    return results, logins_markdown(results)
 
-
-def _cpu_text(cpu: dict, read: int) -> str:
-    """The load's CPU seconds by process: what bounds it on 2 cores whatever else runs."""
-    parts = [f"{cpu['loader']} s in the loader process (read, validate, COPY)",
-             f"{cpu['protect_processes']} s in its protect process (HMAC, AES-GCM)"]  # fmt: skip
-    if cpu["postgres"] is not None:
-        parts.append(f"{cpu['postgres']} s in Postgres (COPY, indexes, upsert)")
-    total = sum(v for v in cpu.values() if v is not None)
-    return (
-        f"CPU of the load: {', '.join(parts)}; {total:.2f} CPU-s in all, so on 2 cores at "
-        f"best {total / 2:.2f} s ({read / max(total / 2, 1e-9):,.0f} messages/s) and never "
-        f"faster than its busiest process ({max(v for v in cpu.values() if v is not None)} s)."
-    )
 
 
 if __name__ == "__main__":
