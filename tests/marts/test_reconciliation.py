@@ -17,7 +17,7 @@ from dagster import instance_for_test
 from platform_assets.event_rollups import valid_events_by_date
 from platform_assets.marts.reconcile import mart_events_by_date, reconcile
 from resources.storage import StorageResource
-from tests.marts.conftest import END_DATE, EVENT_DATES, FIRST_DATE
+from tests.fixtures.marts_world import END_DATE, EVENT_DATES, FIRST_DATE
 from tests.marts.expected import EVENT_MARTS, lake_marts, published
 
 MANIFESTS = "state/events/manifests"
