@@ -1,7 +1,8 @@
 """Reconciliation of product.events_daily against the lake, date by date. No Dagster.
 
-The lake side is counted straight from the Parquet files of each date (DuckDB, no dbt), the
-mart side read from Postgres: the two must agree exactly for every date built.
+The lake side is what the ingest says it wrote into each date (platform_assets/event_rollups.py:
+trusted rollups, else the committed lake files' footers; no dbt), the mart side is read from
+Postgres: the two must agree exactly for every date built.
 """
 
 from __future__ import annotations
@@ -9,10 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import duckdb
 import psycopg
-
-from platform_assets.marts.duckdb_session import configure, sql_literal
 
 
 @dataclass(frozen=True)
@@ -24,27 +22,6 @@ class DateCount:
     @property
     def matches(self) -> bool:
         return self.lake_events == self.mart_events
-
-
-def lake_events_by_date(
-    lake_uri: str, dates: list[date], storage_url: str, s3_endpoint_url: str | None
-) -> dict[date, int]:
-    """Valid lake events per event date (the files under event_date=<d>)."""
-    counts = {}
-    con = duckdb.connect()
-    try:
-        configure(con, storage_url, s3_endpoint_url, attach_postgres=False)
-        for day in dates:
-            pattern = sql_literal(f"{lake_uri}/*/event_date={day.isoformat()}/*/*.parquet")
-            (files,) = con.execute(f"select count(*) from glob({pattern})").fetchone()
-            counts[day] = (
-                con.execute(f"select count(*) from read_parquet({pattern})").fetchone()[0]
-                if files
-                else 0
-            )
-    finally:
-        con.close()
-    return counts
 
 
 def mart_events_by_date(postgres_url: str, first: date, end: date) -> dict[date, int]:
