@@ -4,10 +4,11 @@ file must not need any variable or service."""
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
+
+from tools.dagster_cli import materialize_command
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,17 +30,7 @@ def test_materialize_from_the_repo_root_without_dagster_home(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLUICE_", "DAGSTER_"))}
     env["SLUICE_STORAGE_URL"] = str(tmp_path / "storage")
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dagster",
-            "asset",
-            "materialize",
-            "-m",
-            "platform_assets.definitions",
-            "--select",
-            "iris_dataset,iris_model",
-        ],
+        materialize_command("iris_dataset,iris_model"),
         cwd=ROOT,
         env=env,
         capture_output=True,

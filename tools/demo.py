@@ -18,7 +18,7 @@ import duckdb
 
 from resources.project_paths import SLUICE_DIR
 from resources.storage import StorageResource
-from tools.events_backfill import day_backfill_command
+from tools.dagster_cli import day_backfill_command
 from tools.generate.events import generate_events
 
 DEMO_DIR = SLUICE_DIR / "demo"

@@ -1,8 +1,6 @@
 """Customer files in S3 (moto's server over real HTTP): the real CLI and a sensor-driven run."""
 
 import os
-import subprocess
-import sys
 
 import pytest
 from dagster import AssetKey, DagsterInstance, Definitions, build_sensor_context, instance_for_test
@@ -12,6 +10,7 @@ from resources.storage import PROJECT_ROOT, StorageResource
 from sensors.customers import customer_files_sensor
 from tests.customers.customer_files import DIRTY_EXPECTED, read_csv_rows, samples
 from tests.customers.runs import emails_in, keys, materialization_metadata, read_parquet, run_file
+from tests.fixtures.dagster_cli import materialize
 
 pytestmark = pytest.mark.s3
 
@@ -37,30 +36,17 @@ def test_cli_materializes_a_dirty_file_from_s3(
         "SLUICE_STORAGE_URL": s3_storage.url,
         "SLUICE_S3_ENDPOINT_URL": moto_endpoint,
     }
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dagster",
-            "asset",
-            "materialize",
-            "-m",
-            "platform_assets.definitions",
-            "--select",
-            ASSETS,
-            "--partition",
-            "customers_dirty.csv",
-            # In-process: one run without a step subprocess (~4 s less; what a CLI user would run).
-            "--config-json",
-            '{"execution": {"config": {"in_process": {}}}}',
-        ],
+    materialize(
+        env,
+        ASSETS,
+        "--partition",
+        "customers_dirty.csv",
+        # In-process: one run without a step subprocess (~4 s less; what a CLI user would run).
+        "--config-json",
+        '{"execution": {"config": {"in_process": {}}}}',
         cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
         timeout=120,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
 
     with DagsterInstance.get() as instance:
         record = instance.fetch_materializations(AssetKey("customers_clean"), limit=1).records[0]

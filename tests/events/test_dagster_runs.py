@@ -2,13 +2,13 @@
 
 import os
 import subprocess
-import sys
 
 from dagster import AssetKey, DagsterEventType, DagsterInstance, EventRecordsFilter
 
 from resources.storage import StorageResource
 from tests.events.conftest import event, hour, land, ms
 from tests.events.lake_queries import query
+from tests.fixtures.dagster_cli import materialize as run_cli
 from tests.ingest_metadata_checks import assert_ingest_metadata
 
 SELECT = "events_lake,quarantined_events"
@@ -17,21 +17,7 @@ SELECT = "events_lake,quarantined_events"
 def materialize(
     env: dict, *partition_args: str, select: str = SELECT
 ) -> subprocess.CompletedProcess:
-    command = [
-        sys.executable,
-        "-m",
-        "dagster",
-        "asset",
-        "materialize",
-        "-m",
-        "platform_assets.definitions",
-        "--select",
-        select,
-        *partition_args,
-    ]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result
+    return run_cli(env, select, *partition_args, timeout=300)
 
 
 def land_three_hours(storage):

@@ -4,8 +4,6 @@ then every event model of three dates built in one `dagster asset materialize` r
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import duckdb
 import pytest
@@ -14,6 +12,7 @@ from dagster import DagsterInstance
 from platform_assets.marts.duckdb_session import configure
 from resources.migrations import apply_migrations
 from resources.storage import StorageResource
+from tests.fixtures.dagster_cli import materialize as run_cli
 from tests.marts.expected import EVENT_MARTS, lake_marts, published
 from tools.generate.events import generate_events
 
@@ -24,21 +23,7 @@ EVENT_MODELS = (
 
 
 def materialize(env: dict, select: str, partition_range: str) -> str:
-    command = [
-        sys.executable,
-        "-m",
-        "dagster",
-        "asset",
-        "materialize",
-        "-m",
-        "platform_assets.definitions",
-        "--select",
-        select,
-        "--partition-range",
-        partition_range,
-    ]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    done = run_cli(env, select, "--partition-range", partition_range, timeout=600)
     return done.stderr
 
 

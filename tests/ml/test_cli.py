@@ -16,19 +16,10 @@ from ml import registry
 from ml.predict import predict
 from resources.storage import StorageResource
 from tests.ml.conftest import shuffled_labels
+from tools.dagster_cli import materialize_command
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MATERIALIZE = [
-    sys.executable,
-    "-m",
-    "dagster",
-    "asset",
-    "materialize",
-    "-m",
-    "platform_assets.definitions",
-    "--select",
-    "iris_dataset,iris_model",
-]
+MATERIALIZE = materialize_command("iris_dataset,iris_model")
 
 
 def run(command, env) -> subprocess.CompletedProcess:

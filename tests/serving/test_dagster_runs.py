@@ -2,8 +2,6 @@
 the sensor that re-requests exactly the event dates each ingest wrote."""
 
 import os
-import subprocess
-import sys
 from datetime import timedelta
 
 from dagster import AssetKey, DagsterInstance, build_sensor_context
@@ -11,6 +9,7 @@ from dagster import AssetKey, DagsterInstance, build_sensor_context
 from platform_assets.definitions import defs
 from platform_assets.lake_manifests import arrival_hour_event_dates
 from resources.storage import StorageResource
+from tests.fixtures.dagster_cli import materialize as run_cli
 from tests.serving.lake_fixtures import START, lake_rows
 from tools.generate.events import generate_events
 
@@ -18,21 +17,7 @@ HOURS = [START + timedelta(hours=h) for h in range(3)]
 
 
 def materialize(env: dict, select: str, partition_range: str) -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "dagster",
-        "asset",
-        "materialize",
-        "-m",
-        "platform_assets.definitions",
-        "--select",
-        select,
-        "--partition-range",
-        partition_range,
-    ]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    run_cli(env, select, "--partition-range", partition_range, timeout=300)
 
 
 def tick(instance, storage, cursor=None):

@@ -26,7 +26,7 @@ import duckdb
 from resources.storage import StorageResource
 from tools.bench.bench_big_records import big_records_hour, big_records_markdown
 from tools.bench.measure import measure_in_fresh_process, run_tree_peak_rss
-from tools.events_backfill import day_backfill_command
+from tools.dagster_cli import day_backfill_command
 from tools.generate.events import generate_events
 
 DAY_EVENTS = int(os.environ.get("SLUICE_BENCH_DAY_EVENTS", 1_000_000))

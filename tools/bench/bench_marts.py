@@ -40,6 +40,7 @@ import pyarrow.dataset as ds
 
 from resources.migrations import apply_migrations
 from resources.storage import StorageResource
+from tools.dagster_cli import materialize_command
 from tools.embedded_postgres import create_database, drop_database, start_embedded_postgres
 
 EVENTS = int(os.environ.get("SLUICE_BENCH_MARTS_EVENTS", 3_000_000))
@@ -149,18 +150,7 @@ def files_and_bytes(lake_dir: Path, event_date: str | None) -> tuple[int, int]:
 
 
 def cli_run(env: dict, partition_args: list[str]) -> float:
-    command = [
-        sys.executable,
-        "-m",
-        "dagster",
-        "asset",
-        "materialize",
-        "-m",
-        "platform_assets.definitions",
-        "--select",
-        MODELS,
-        *partition_args,
-    ]
+    command = materialize_command(MODELS, *partition_args)
     began = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - began
