@@ -1,6 +1,7 @@
 """End to end: `python -m tools.dev_server` serves the UI with sensors running on an
 embedded Postgres, and one SIGTERM stops it and everything it started."""
 
+import contextlib
 import json
 import os
 import signal
@@ -40,13 +41,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def graphql(port: int, query: str) -> dict:
+def graphql(port: int, query: str, timeout: float = 10) -> dict:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql",
         data=json.dumps({"query": query}).encode(),
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read())
 
 
@@ -71,7 +72,9 @@ def jobs_and_schedules(port: int) -> tuple[set, dict]:
 
 
 def reload_code_location(port: int) -> None:
-    result = graphql(port, RELOAD)["data"]["reloadRepositoryLocation"]
+    # A reload starts a new code server that imports the code location: seconds on a quiet
+    # machine, more on a loaded 2-core one.
+    result = graphql(port, RELOAD, timeout=120)["data"]["reloadRepositoryLocation"]
     assert result["__typename"] == "WorkspaceLocationEntry", result
     assert result["locationOrLoadError"]["__typename"] == "RepositoryLocation", result
 
@@ -210,8 +213,16 @@ def test_dev_server_serves_with_sensors_running_and_stops_cleanly_on_sigterm(tmp
         launcher.send_signal(signal.SIGTERM)
         assert launcher.wait(timeout=30) == 0, log_path.read_text()
     finally:
-        if launcher.poll() is None:
-            launcher.kill()
+        if launcher.poll() is None:  # a failed assertion: stop the whole tree, not the launcher
+            tree = psutil.Process(launcher.pid).children(recursive=True)
+            launcher.send_signal(signal.SIGTERM)
+            try:
+                launcher.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                launcher.kill()
+            for process in tree:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    process.kill()
 
     _, alive = psutil.wait_procs(children + postgres, timeout=5)
     assert not alive, f"left running: {alive}\n{log_path.read_text()}"
