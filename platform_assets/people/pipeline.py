@@ -24,7 +24,7 @@ from platform_assets.people.load import (
 )
 from platform_assets.people.validate import PersonValidation, validate_persons
 
-BATCH_ROWS = 100_000
+BATCH_ROWS = 250_000
 
 
 def validate_and_load(

@@ -180,7 +180,7 @@ def run(workdir: Path) -> tuple[dict, str]:
             "",
             "File to tables as the `person_file` asset runs it: read, pandera + email-validator "
             "(each distinct domain validated once) + IPv4 by one regex pass (others by ipaddress), "
-            "validation of each 100k-row batch overlapped with Postgres merging the batch before "
+            "validation of each 250k-row batch overlapped with Postgres merging the batch before "
             "it, foreign keys checked once per load when the file brings many new persons "
             "(people/bulk_keys.py), one transaction.",
             "",
