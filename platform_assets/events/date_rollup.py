@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from platform_assets.events.rollups import ROLLUP_SCHEMA
+from platform_assets.events.rollups import ROLLUP_SCHEMA, rollup_table
 from platform_assets.hour_commits import (
     COVERS_KEY,
     covers_of,
@@ -85,28 +85,17 @@ def compacted(tables: list[pa.Table]) -> pa.Table:
         .aggregate([("events", "sum")])
         .sort_by([("user_id", "ascending"), ("event_type", "ascending")])
     )
-    hour_rows = pa.table(
-        {
-            "event_type": hours.column("event_type"),
-            "event_hour": hours.column("event_hour"),
-            "user_id": pa.nulls(hours.num_rows, pa.string()),
-            "events": hours.column("events_sum"),
-            "late_events": hours.column("late_events_sum"),
-        },
-        schema=ROLLUP_SCHEMA,
-    )
-    user_rows = pa.table(
-        {
-            "event_type": users.column("event_type"),
-            "event_hour": pa.nulls(users.num_rows, pa.int8()),
-            "user_id": users.column("user_id"),
-            "events": users.column("events_sum"),
-            "late_events": pa.repeat(pa.scalar(0, pa.int64()), users.num_rows),
-        },
-        schema=ROLLUP_SCHEMA,
+    compacted = rollup_table(
+        hours.column("event_type"),
+        hours.column("event_hour"),
+        hours.column("events_sum"),
+        hours.column("late_events_sum"),
+        users.column("event_type"),
+        users.column("user_id"),
+        users.column("events_sum"),
     )
     # One chunk: row groups then follow the sort (ids sorted compress into runs).
-    return pa.concat_tables([hour_rows, user_rows]).combine_chunks()
+    return compacted.combine_chunks()
 
 
 def compact_date(storage: StorageResource, date: str, workdir: Path) -> DateRollup:

@@ -50,6 +50,34 @@ def planned_rollup_keys(cells, arrival_hour: datetime) -> set[str]:
     return {rollup_key(event_date(epoch_hour), arrival_hour) for _, epoch_hour in cells}
 
 
+def rollup_table(
+    hour_types, event_hours, hour_events, late_events, user_types, user_ids, user_events
+) -> pa.Table:
+    """A ROLLUP_SCHEMA table: hour rows (type, event hour, events, late events), then user rows
+    (type, user id, events)."""
+    hour_rows = pa.table(
+        {
+            "event_type": hour_types,
+            "event_hour": event_hours,
+            "user_id": pa.nulls(len(hour_types), pa.string()),
+            "events": hour_events,
+            "late_events": late_events,
+        },
+        schema=ROLLUP_SCHEMA,
+    )
+    user_rows = pa.table(
+        {
+            "event_type": user_types,
+            "event_hour": pa.nulls(len(user_types), pa.int8()),
+            "user_id": user_ids,
+            "events": user_events,
+            "late_events": pa.repeat(pa.scalar(0, pa.int64()), len(user_types)),
+        },
+        schema=ROLLUP_SCHEMA,
+    )
+    return pa.concat_tables([hour_rows, user_rows])
+
+
 class RollupBuilder:
     """Collects an arrival hour's written rows, group by group, into per-date rollups."""
 
@@ -93,29 +121,16 @@ class RollupBuilder:
         for epoch_day in sorted(set(pc.divide(hours.column("epoch_hour"), 24).to_pylist())):
             day_hours = hours.filter(pc.equal(pc.divide(hours.column("epoch_hour"), 24), epoch_day))
             day_users = users.filter(pc.equal(users.column("epoch_day"), epoch_day))
-            hour_rows = pa.table(
-                {
-                    "event_type": day_hours.column("event_type"),
-                    "event_hour": pc.subtract(day_hours.column("epoch_hour"), epoch_day * 24).cast(
-                        pa.int8()
-                    ),
-                    "user_id": pa.nulls(day_hours.num_rows, pa.string()),
-                    "events": day_hours.column("events"),
-                    "late_events": day_hours.column("late"),
-                },
-                schema=ROLLUP_SCHEMA,
+            event_hour = pc.subtract(day_hours.column("epoch_hour"), epoch_day * 24)
+            result[event_date(epoch_day * 24)] = rollup_table(
+                day_hours.column("event_type"),
+                event_hour.cast(pa.int8()),
+                day_hours.column("events"),
+                day_hours.column("late"),
+                day_users.column("event_type"),
+                day_users.column("user_id"),
+                day_users.column("events"),
             )
-            user_rows = pa.table(
-                {
-                    "event_type": day_users.column("event_type"),
-                    "event_hour": pa.nulls(day_users.num_rows, pa.int8()),
-                    "user_id": day_users.column("user_id"),
-                    "events": day_users.column("events"),
-                    "late_events": pa.array([0] * day_users.num_rows, pa.int64()),
-                },
-                schema=ROLLUP_SCHEMA,
-            )
-            result[event_date(epoch_day * 24)] = pa.concat_tables([hour_rows, user_rows])
         return result
 
     def publish(self, storage, arrival_hour: datetime, announced, workdir: Path) -> list[str]:
