@@ -8,10 +8,10 @@ Hours committed after a compaction are merged by readers from their own rollups 
 next one (platform_assets/hour_commits.py), so the figures never wait for it.
 """
 
-from dagster import DefaultSensorStatus, SensorEvaluationContext, SensorResult, SkipReason, sensor
+from dagster import DefaultSensorStatus, SensorEvaluationContext, sensor
 
 from resources.storage import StorageResource
-from sensors.event_dates_written import date_run_requests, written_event_dates
+from sensors.event_dates_written import event_dates_tick
 
 RECORDS_PER_TICK = 500
 
@@ -36,10 +36,6 @@ def is_closed(event_date: str, arrival_partition: str | None) -> bool:
     "hour of a later date, or the date's own last hour, wrote into.",
 )
 def events_rollups_by_date_sensor(context: SensorEvaluationContext, storage: StorageResource):
-    latest, cursor = written_event_dates(context, storage, RECORDS_PER_TICK, wanted=is_closed)
-    if cursor is None:
-        return SkipReason("no new events_lake materialization")
-    requests = date_run_requests(context, latest, "events_rollups_by_date")
-    if not requests:
-        return SensorResult(skip_reason=SkipReason("no closed event date written"), cursor=cursor)
-    return SensorResult(run_requests=requests, cursor=cursor)
+    return event_dates_tick(
+        context, storage, RECORDS_PER_TICK, "events_rollups_by_date", wanted=is_closed
+    )

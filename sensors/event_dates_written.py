@@ -11,7 +11,14 @@ committed manifest.
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from dagster import AssetKey, AssetRecordsFilter, RunRequest, SensorEvaluationContext
+from dagster import (
+    AssetKey,
+    AssetRecordsFilter,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+)
 
 from platform_assets.arrival_hours import DAGSTER_FORMAT
 from platform_assets.event_dates import event_date_partitions
@@ -78,3 +85,22 @@ def date_run_requests(
         for d, storage_id in sorted(latest.items())
         if d in valid
     ]
+
+
+def event_dates_tick(
+    context: SensorEvaluationContext,
+    storage: StorageResource,
+    limit: int,
+    run_key_prefix: str,
+    wanted=None,
+) -> SkipReason | SensorResult:
+    """A whole tick of a sensor that follows the written dates: one run request per date
+    (``wanted`` as in written_event_dates), the cursor advanced past every record read."""
+    latest, cursor = written_event_dates(context, storage, limit, wanted=wanted)
+    if cursor is None:
+        return SkipReason("no new events_lake materialization")
+    requests = date_run_requests(context, latest, run_key_prefix)
+    if not requests:
+        skip = SkipReason("the new events_lake materializations wrote no date to request")
+        return SensorResult(skip_reason=skip, cursor=cursor)
+    return SensorResult(run_requests=requests, cursor=cursor)

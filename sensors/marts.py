@@ -11,13 +11,11 @@ from dagster import (
     AutomationConditionSensorDefinition,
     DefaultSensorStatus,
     SensorEvaluationContext,
-    SensorResult,
-    SkipReason,
     sensor,
 )
 
 from resources.storage import StorageResource
-from sensors.event_dates_written import date_run_requests, written_event_dates
+from sensors.event_dates_written import event_dates_tick
 
 RECORDS_PER_TICK = 200
 
@@ -31,11 +29,7 @@ RECORDS_PER_TICK = 200
     "one event_marts_job run per date: late events refresh their own dates' marts.",
 )
 def marts_event_dates_sensor(context: SensorEvaluationContext, storage: StorageResource):
-    latest, cursor = written_event_dates(context, storage, RECORDS_PER_TICK)
-    if cursor is None:
-        return SkipReason("no new events_lake materialization")
-    requests = date_run_requests(context, latest, "event_marts")
-    return SensorResult(run_requests=requests, cursor=cursor)
+    return event_dates_tick(context, storage, RECORDS_PER_TICK, "event_marts")
 
 
 marts_automation_sensor = AutomationConditionSensorDefinition(
