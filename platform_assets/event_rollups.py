@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from platform_assets.hour_commits import commit_of, stem_of, trusted_rollups
 from platform_assets.lake_files import rollup_date_prefix
 from platform_assets.lake_manifests import committed_files, manifest_keys_from
 from resources.storage import StorageResource
@@ -79,7 +80,8 @@ def date_sources(
         return sources, 0
     keys = manifest_keys_from(storage, date.fromisoformat(min(event_dates)) - timedelta(days=2))
     with ThreadPoolExecutor(READ_THREADS) as pool:
-        bodies = [b for b in pool.map(lambda key: _read_body(storage, key), keys) if b]
+        read = zip(keys, pool.map(lambda key: _read_body(storage, key), keys), strict=True)
+        bodies = [(key, body) for key, body in read if body]
         existing = dict(
             zip(
                 event_dates,
@@ -91,17 +93,18 @@ def date_sources(
             )
         )
     wanted = {f"/event_date={d}/": d for d in event_dates}
-    for body in bodies:
+    for key, body in bodies:
         lake_by_date: dict[str, list[str]] = {}
         for lake_key in committed_files(body):
             start = lake_key.find("/event_date=")
             d = wanted.get(lake_key[start : start + 23]) if start >= 0 else None
             if d is not None:
                 lake_by_date.setdefault(d, []).append(lake_key)
-        trusted = set(body.get("rollups", ())) if body.get("complete") else set()
+        # The readers' one trust rule (hour_commits.trusted_rollups): listed by a complete
+        # commit of the rollup's own arrival hour; and the file exists.
+        commits = {stem_of(key): commit_of(body)}
         for d in event_dates:
-            rollups = [k for k in trusted if k.startswith(rollup_date_prefix(d))]
-            rollups = [k for k in rollups if k in existing[d]]
+            rollups = trusted_rollups(commits, sorted(existing[d]))
             if rollups:
                 sources[d].rollups.extend(rollups)
             elif d in lake_by_date:

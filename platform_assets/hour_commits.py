@@ -75,7 +75,8 @@ def _get(storage: StorageResource, key: str) -> bytes | None:
         return None
 
 
-def _commit(body: dict) -> HourCommit:
+def commit_of(body: dict) -> HourCommit:
+    """The commit a summary or a manifest body records."""
     return HourCommit(
         bool(body.get("complete")), body.get("commit_id"), body.get("rollups", []),
         body.get("counts"),
@@ -102,7 +103,7 @@ def read_hour_commits(storage: StorageResource, stems: list[str]) -> CommitReads
             reads.manifests += 1
             reads.manifest_bytes += len(manifest)
         text = summary if summary is not None else manifest
-        reads.commits[stem] = _commit(json.loads(text)) if text is not None else None
+        reads.commits[stem] = commit_of(json.loads(text)) if text is not None else None
     return reads
 
 
